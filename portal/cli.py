@@ -1,0 +1,29 @@
+"""Command-line commands registered on the flask CLI."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option(
+        "--if-empty",
+        is_flag=True,
+        help="Load the demo data only when the database has no users yet.",
+    )
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load the demo company: customers, tickets, entries and one login per role."""
+        from portal.demo import seed_demo
+        from portal.models import User
+
+        if if_empty and db.session.scalar(select(func.count(User.id))):
+            click.echo("The database already has users; demo data not loaded.")
+            return
+        summary = seed_demo()
+        db.session.commit()
+        click.echo(summary)

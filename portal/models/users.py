@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.customers import Customer
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    APPROVER = "approver"
+    ACCOUNTS = "accounts"
+    ADMIN = "admin"
+    CUSTOMER = "customer"
+
+
+INTERNAL_ROLES = frozenset({Role.AGENT, Role.APPROVER, Role.ACCOUNTS, Role.ADMIN})
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # A customer user belongs to exactly one customer; staff to none.
+        sa.CheckConstraint(
+            "(role = 'customer' AND customer_id IS NOT NULL) OR "
+            "(role <> 'customer' AND customer_id IS NULL)",
+            name="customer_role",
+        ),
+        sa.Index("uq_users_email_lower", sa.func.lower(sa.text("email")), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active_user: Mapped[bool] = mapped_column("is_active", default=True)
+    language: Mapped[str] = mapped_column(sa.String(5), default="it")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Rome")
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    customer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("customers.id"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer | None] = relationship(back_populates="users")
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of inactive users.
+        return self.is_active_user
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default method is scrypt.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,1 @@
+"""Domain actions. They flush but never commit: the caller owns the transaction."""
