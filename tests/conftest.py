@@ -56,6 +56,26 @@ def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{path}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context.
+
+    The autouse ``db`` fixture keeps an app context open for the test's own
+    queries. Without this class each request would reuse it, so ``g`` (with
+    Flask-Login's cached user and Flask-Babel's locale) and the database
+    session would leak from one request to the next, and a view that forgot to
+    commit would still look right to the test. The test's session commits
+    before each request and expires everything after it, so the test sees
+    exactly what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
 def _drop_everything(engine: sa.Engine) -> None:
     metadata = sa.MetaData()
     metadata.reflect(bind=engine)
@@ -73,6 +93,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _drop_everything(_db.engine)
         upgrade()

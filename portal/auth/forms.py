@@ -5,6 +5,7 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -24,7 +25,8 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     language = SelectField(
-        _l("Language"), choices=[("it", "Italiano"), ("en", "English")]
+        _l("Language"),
+        choices=[SelectChoice("it", "Italiano"), SelectChoice("en", "English")],
     )
     timezone = SelectField(_l("Time zone"), validators=[Length(max=64)])
     submit = SubmitField(_l("Save"))
@@ -32,4 +34,4 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         zones = sorted(z for z in available_timezones() if "/" in z)
-        self.timezone.choices = [(zone, zone) for zone in zones]
+        self.timezone.choices = [SelectChoice(zone) for zone in zones]
