@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -23,6 +23,9 @@ DATETIME_PATTERNS = {"it": "dd/MM/yyyy HH:mm", "en": "dd/MM/yyyy HH:mm"}
 
 def select_locale() -> str:
     """Pick the user's profile language, then the browser's, then the default."""
+    if not has_request_context():
+        # Commands and background jobs pass a language explicitly when it matters.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated:
         if current_user.language in languages:
@@ -32,6 +35,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
