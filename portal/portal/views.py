@@ -1,13 +1,296 @@
-from flask import render_template_string
+"""Customer portal pages: a customer's own tickets, approved work and statements.
 
+Every query goes through `_customer_select`, which limits it to the signed-in
+user's customer, so another customer's ticket or statement gets the same 404
+response as a missing one. The blueprint guard already admits only customer users.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from typing import Any, TypeVar
+
+from flask import abort, render_template, request, send_file
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm.interfaces import ORMOption
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.htmx import is_htmx
+from portal.i18n import format_day, user_zone
+from portal.models import (
+    ActivityType,
+    EntryStatus,
+    Statement,
+    Ticket,
+    TicketStatus,
+    TimeEntry,
+    User,
+)
+from portal.models.billing import StatementStatus
 from portal.portal import bp
+from portal.portal.forms import PRIORITY_LABELS, STATUS_LABELS, TicketFilterForm
+
+logger = logging.getLogger(__name__)
+
+TICKETS_PER_PAGE = 25
+
+# The only time entries a customer may see: approved by a team lead and billable.
+# The ticket list totals and the ticket log both use these, so they always agree.
+CUSTOMER_VISIBLE_ENTRY = (
+    TimeEntry.status == EntryStatus.APPROVED,
+    TimeEntry.is_billable.is_(True),
+)
+
+ScopedModel = TypeVar("ScopedModel", Ticket, Statement)
+
+
+def _customer_select(model: type[ScopedModel]) -> Select[tuple[ScopedModel]]:
+    """Start a SELECT of model limited to the signed-in user's customer."""
+    return select(model).where(model.customer_id == current_user.customer_id)
+
+
+def _customer_object_or_404(
+    model: type[ScopedModel], *criteria: Any, options: Sequence[ORMOption] = ()
+) -> ScopedModel:
+    """Load the customer's one object matching criteria, or abort with 404.
+
+    Another customer's object gets the same 404 as a missing one, so the
+    response never reveals whether it exists.
+    """
+    statement = _customer_select(model).where(*criteria).options(*options)
+    found = db.session.scalar(statement)
+    if found is None:
+        logger.info(
+            "portal: %s %r not found for customer %s",
+            model.__tablename__,
+            request.view_args,
+            current_user.customer_id,
+        )
+        abort(404)
+    return found
+
+
+def _customer_ticket_or_404(key: str) -> Ticket:
+    return _customer_object_or_404(
+        Ticket, Ticket.key == key, options=[joinedload(Ticket.category)]
+    )
+
+
+def _customer_statement_or_404(
+    statement_id: int, options: Sequence[ORMOption] = ()
+) -> Statement:
+    # A void statement no longer bills anything, so the portal hides it.
+    return _customer_object_or_404(
+        Statement,
+        Statement.id == statement_id,
+        Statement.status == StatementStatus.ISSUED,
+        options=options,
+    )
+
+
+@bp.context_processor
+def _portal_template_helpers() -> dict[str, Any]:
+    return {
+        "status_labels": STATUS_LABELS,
+        "priority_labels": PRIORITY_LABELS,
+        "local_date": _local_date,
+        "period_label": _period_label,
+    }
+
+
+def _local_date(moment: datetime | None) -> str:
+    """Format the calendar date of a UTC timestamp in the user's time zone."""
+    if moment is None:
+        return ""
+    return format_day(moment.astimezone(user_zone()).date())
+
+
+def _period_label(statement: Statement) -> str:
+    """Name a statement's period: its month, or both days if it is not one month."""
+    start, end = statement.period_start, statement.period_end
+    if start.day == 1 and _is_last_day_of_month(end) and _same_month(start, end):
+        return format_date(start, "LLLL yyyy")
+    return _("%(start)s to %(end)s", start=format_day(start), end=format_day(end))
+
+
+def _same_month(first: date, second: date) -> bool:
+    return (first.year, first.month) == (second.year, second.month)
+
+
+def _is_last_day_of_month(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
 
 
 @bp.get("/")
 def tickets():
-    return render_template_string("portal tickets")
+    """List the customer's tickets, filtered by search text and status."""
+    form = TicketFilterForm(formdata=request.args)
+    pagination = None
+    approved_minutes: dict[int, int] = {}
+    if form.validate():
+        statement = _ticket_list_select(form.q.data, form.selected_status())
+        pagination = _paginate(statement, request.args.get("page", 1, type=int))
+        approved_minutes = _approved_minutes_by_ticket(
+            [ticket.id for ticket in pagination.items]
+        )
+
+    template = "portal/_ticket_list.html" if is_htmx() else "portal/tickets.html"
+    html = render_template(
+        template,
+        form=form,
+        pagination=pagination,
+        approved_minutes=approved_minutes,
+        oob_errors=is_htmx(),
+    )
+    return html, 422 if form.errors else 200
+
+
+def _ticket_list_select(
+    text: str | None, status: TicketStatus | None
+) -> Select[tuple[Ticket]]:
+    statement = _customer_select(Ticket).options(joinedload(Ticket.category))
+    if text:
+        statement = statement.where(
+            or_(
+                Ticket.key.icontains(text, autoescape=True),
+                Ticket.title.icontains(text, autoescape=True),
+            )
+        )
+    if status is not None:
+        statement = statement.where(Ticket.status == status)
+    return statement.order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+
+
+def _paginate(statement: Select[tuple[Ticket]], page: int) -> Pagination:
+    """Return the requested page, or the last one when page is past the end."""
+    pagination = db.paginate(
+        statement, page=page, per_page=TICKETS_PER_PAGE, error_out=False
+    )
+    if pagination.pages and pagination.page > pagination.pages:
+        pagination = db.paginate(
+            statement, page=pagination.pages, per_page=TICKETS_PER_PAGE
+        )
+    return pagination
+
+
+def _approved_minutes_by_ticket(ticket_ids: list[int]) -> dict[int, int]:
+    """Sum the approved billable minutes of each ticket, in one query."""
+    if not ticket_ids:
+        return {}
+    statement = (
+        select(TimeEntry.ticket_id, func.sum(TimeEntry.minutes))
+        .where(TimeEntry.ticket_id.in_(ticket_ids), *CUSTOMER_VISIBLE_ENTRY)
+        .group_by(TimeEntry.ticket_id)
+    )
+    rows = db.session.execute(statement)
+    return {ticket_id: int(minutes) for ticket_id, minutes in rows}
+
+
+@bp.get("/tickets/<key>")
+def ticket(key: str):
+    """Show a ticket and the log of its approved, billable time."""
+    ticket = _customer_ticket_or_404(key)
+    entries = _visible_entry_rows(ticket.id)
+    total_minutes = sum(entry.minutes for entry in entries)
+    return render_template(
+        "portal/ticket.html",
+        ticket=ticket,
+        entries=entries,
+        total_minutes=total_minutes,
+    )
+
+
+def _visible_entry_rows(ticket_id: int) -> Sequence[Row[Any]]:
+    """Load the ticket's customer-visible entries, oldest first, in one query.
+
+    The rows carry only the columns the page shows: internal notes, rates and
+    e-mail addresses are never even read from the database.
+    """
+    statement = (
+        select(
+            TimeEntry.id,
+            TimeEntry.work_date,
+            TimeEntry.minutes,
+            TimeEntry.description,
+            User.name.label("agent_name"),
+            ActivityType,
+        )
+        .join(User, User.id == TimeEntry.agent_id)
+        .join(ActivityType, ActivityType.id == TimeEntry.activity_type_id)
+        .where(TimeEntry.ticket_id == ticket_id, *CUSTOMER_VISIBLE_ENTRY)
+        .order_by(TimeEntry.work_date, TimeEntry.id)
+    )
+    return db.session.execute(statement).all()
 
 
 @bp.get("/statements")
 def statements():
-    return render_template_string("portal statements")
+    """List the customer's issued statements, newest period first."""
+    statement = (
+        _customer_select(Statement)
+        .where(Statement.status == StatementStatus.ISSUED)
+        .order_by(Statement.period_start.desc(), Statement.id.desc())
+    )
+    issued = db.session.scalars(statement).all()
+    return render_template("portal/statements.html", statements=issued)
+
+
+@bp.get("/statements/<int:statement_id>/pdf")
+def statement_pdf(statement_id: int):
+    """Send the PDF stored when the statement was issued, byte for byte."""
+    statement = _customer_statement_or_404(
+        statement_id, options=[undefer(Statement.pdf)]
+    )
+    _check_pdf_digest(statement)
+
+    response = send_file(
+        BytesIO(statement.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=_pdf_filename(statement.number),
+        etag=statement.pdf_sha256,
+        last_modified=statement.issued_at,
+    )
+    response.cache_control.private = True
+    logger.info(
+        "portal: statement %s PDF sent to user %s", statement.id, current_user.id
+    )
+    return response
+
+
+def _check_pdf_digest(statement: Statement) -> None:
+    """Raise DomainError when the stored PDF no longer matches its SHA-256."""
+    digest = hashlib.sha256(statement.pdf).hexdigest()
+    if digest == statement.pdf_sha256:
+        return
+    logger.error(
+        "portal: statement %s PDF failed its integrity check: SHA-256 %s, stored %s",
+        statement.id,
+        digest,
+        statement.pdf_sha256,
+    )
+    raise DomainError(
+        _(
+            "The PDF of statement %(number)s failed its integrity check, so it "
+            "was not sent. Contact us and we will send you a copy.",
+            number=statement.number,
+        ),
+        500,
+    )
+
+
+def _pdf_filename(number: str) -> str:
+    # Statement numbers may contain "/" or spaces, which break file names.
+    safe_number = re.sub(r"[^A-Za-z0-9._-]+", "-", number).strip("-")
+    return _("statement-%(number)s.pdf", number=safe_number)
