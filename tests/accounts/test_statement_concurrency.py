@@ -1,0 +1,108 @@
+"""Concurrent issues on PostgreSQL: distinct consecutive numbers, no double billing."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    Customer,
+    EntryStatus,
+    Statement,
+    StatementSequence,
+    TimeEntry,
+    User,
+)
+from portal.services.statements import issue_statement
+
+from .conftest import ENGLISH, ISSUED_AT, NOVEMBER
+
+ON_POSTGRES = os.environ.get("CONSUNTIVO_TEST_DB") == "postgres"
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(
+        not ON_POSTGRES,
+        reason="SQLite has no row locks, so two writers cannot overlap there",
+    ),
+]
+# Long enough for the other thread to reach its lock and wait on it.
+HOLD_SECONDS = 0.5
+
+
+def _issue_in_thread(app, actor_id, customer_id, start, outcomes, name):
+    """Issue in a separate app context: its own session and connection."""
+    with app.test_request_context(headers=ENGLISH):
+        try:
+            actor = db.session.get(User, actor_id)
+            customer = db.session.get(Customer, customer_id)
+            start.wait(timeout=10)
+            statement = issue_statement(actor, customer, NOVEMBER, issued_at=ISSUED_AT)
+            # Keep the transaction, and its locks, open while the other issues.
+            time.sleep(HOLD_SECONDS)
+            db.session.commit()
+            outcomes[name] = ("issued", statement.number, time.monotonic())
+        except DomainError as error:
+            db.session.rollback()
+            outcomes[name] = ("rejected", error.message, time.monotonic())
+        finally:
+            db.session.remove()
+
+
+def _run_concurrently(app, actor, customer_ids) -> dict:
+    start = threading.Barrier(len(customer_ids))
+    outcomes: dict = {}
+    # The test's own session must hold no transaction while the threads run.
+    db.session.commit()
+    threads = [
+        threading.Thread(
+            target=_issue_in_thread,
+            args=(app, actor.id, customer_id, start, outcomes, index),
+        )
+        for index, customer_id in enumerate(customer_ids)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+def test_concurrent_issues_get_consecutive_numbers(
+    app, month_of_work, make_customer, make_ticket, make_entry, agent, accountant
+):
+    other = make_customer(name="Verdi Logistica Srl")
+    make_entry(make_ticket(other), agent, 30, EntryStatus.APPROVED, date(2026, 11, 9))
+
+    outcomes = _run_concurrently(app, accountant, [month_of_work.customer.id, other.id])
+
+    assert sorted(outcome[0] for outcome in outcomes.values()) == ["issued", "issued"]
+    assert sorted(outcome[1] for outcome in outcomes.values()) == [
+        "2026/0001",
+        "2026/0002",
+    ]
+    db.session.expire_all()
+    assert db.session.get(StatementSequence, 2026).last_number == 2
+
+
+def test_concurrent_issues_bill_entries_once(app, month_of_work, accountant):
+    customer_id = month_of_work.customer.id
+
+    outcomes = _run_concurrently(app, accountant, [customer_id, customer_id])
+
+    kinds = sorted(outcome[0] for outcome in outcomes.values())
+    assert kinds == ["issued", "rejected"]
+    rejected = next(o for o in outcomes.values() if o[0] == "rejected")
+    assert "nothing to bill" in rejected[1]
+    statements = db.session.scalars(sa.select(Statement)).all()
+    assert [statement.number for statement in statements] == ["2026/0001"]
+    billed_to = db.session.scalars(sa.select(TimeEntry.statement_id)).all()
+    assert billed_to == [statements[0].id] * len(month_of_work.billable)
+    assert db.session.get(StatementSequence, 2026).last_number == 1
