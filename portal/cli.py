@@ -18,12 +18,15 @@ def register_commands(app: Flask) -> None:
     )
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo company: customers, tickets, entries and one login per role."""
-        from portal.demo import seed_demo
+        from portal.demo import DemoDataError, seed_demo
         from portal.models import User
 
         if if_empty and db.session.scalar(select(func.count(User.id))):
             click.echo("The database already has users; demo data not loaded.")
             return
-        summary = seed_demo()
+        try:
+            summary = seed_demo()
+        except DemoDataError as error:
+            raise click.ClickException(str(error)) from error
         db.session.commit()
         click.echo(summary)
