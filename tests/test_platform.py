@@ -49,12 +49,31 @@ def test_migrations_have_single_head():
     assert len(heads) == 1, heads
 
 
-def test_migrations_downgrade_and_upgrade_again(app, db):
-    upgrade()
-    downgrade(revision="-1")
-    tables = sa.inspect(db.engine).get_table_names()
-    assert "time_entries" not in tables
-    upgrade()
+def test_migrations_downgrade_one_step_and_upgrade(app, db):
+    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        downgrade(revision="-1")
+        with db.engine.connect() as connection:
+            version = connection.scalar(
+                sa.text("SELECT version_num FROM alembic_version")
+            )
+        assert version != head
+    finally:
+        upgrade()
+    with db.engine.connect() as connection:
+        version = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    assert version == head
+
+
+def test_migrations_downgrade_to_empty_and_back(app, db):
+    try:
+        downgrade(revision="base")
+        tables = sa.inspect(db.engine).get_table_names()
+        assert set(tables) <= {"alembic_version"}
+    finally:
+        upgrade()
     tables = sa.inspect(db.engine).get_table_names()
     assert "time_entries" in tables
 

@@ -2,8 +2,15 @@
 
 from portal.models.audit import AuditEvent
 from portal.models.billing import Statement, StatementLine, StatementSequence
-from portal.models.customers import Contract, Customer
+from portal.models.customers import Contract, Customer, PortalTimeDisplay
 from portal.models.entries import EntryStatus, TimeEntry
+from portal.models.portal_access import (
+    AcknowledgementKind,
+    StatementAcknowledgement,
+    TokenPurpose,
+    UserToken,
+)
+from portal.models.sla import ContractSlaTarget
 from portal.models.tickets import (
     ActivityType,
     Category,
@@ -14,6 +21,12 @@ from portal.models.tickets import (
 from portal.models.users import Role, User
 
 __all__ = [
+    "AcknowledgementKind",
+    "ContractSlaTarget",
+    "PortalTimeDisplay",
+    "StatementAcknowledgement",
+    "TokenPurpose",
+    "UserToken",
     "ActivityType",
     "AuditEvent",
     "Category",

@@ -4,15 +4,25 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import enum
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.types import Money, UTCDateTime, utcnow
+from portal.models.types import Money, UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from portal.models.sla import ContractSlaTarget
     from portal.models.tickets import Ticket
     from portal.models.users import User
+
+
+class PortalTimeDisplay(enum.StrEnum):
+    """Which durations a contract's customers see in the portal."""
+
+    BILLED = "billed"
+    BILLED_AND_WORKED = "billed_and_worked"
 
 
 class Customer(db.Model):
@@ -60,4 +70,26 @@ class Contract(db.Model):
     valid_to: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # What the customer's portal shows of this contract's work.
+    portal_time_display: Mapped[PortalTimeDisplay] = mapped_column(
+        enum_column(PortalTimeDisplay, "portal_time_display"),
+        default=PortalTimeDisplay.BILLED,
+    )
+    # False shows "the support team" in place of agents' names.
+    portal_shows_agent_names: Mapped[bool] = mapped_column(default=True)
+
+    # SLA clocks count working time of this calendar unless sla_business_hours
+    # is false, when they count calendar time.
+    sla_business_hours: Mapped[bool] = mapped_column(default=True)
+    sla_timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Rome")
+    # ISO weekday numbers, Monday = 1, comma-separated.
+    sla_working_days: Mapped[str] = mapped_column(sa.String(20), default="1,2,3,4,5")
+    # Local working intervals, e.g. "09:00-13:00,14:00-18:00".
+    sla_working_hours: Mapped[str] = mapped_column(
+        sa.String(100), default="09:00-13:00,14:00-18:00"
+    )
+
     customer: Mapped[Customer] = relationship(back_populates="contracts")
+    sla_targets: Mapped[list[ContractSlaTarget]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan"
+    )

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     customer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("customers.id"), index=True
     )
+    # A customer user who may invite and remove colleagues of the same customer.
+    is_customer_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer | None] = relationship(back_populates="users")
