@@ -20,13 +20,20 @@ _HOUR_UNITS = r"(?:h|hr|hrs|hour|hours|ora|ore)"
 _MINUTE_UNITS = r"(?:m|min|mins|minute|minutes|minuto|minuti)"
 _NUMBER = r"\d+(?:[.,]\d+)?"
 
-_CLOCK = re.compile(r"^(?P<hours>\d+)?:(?P<minutes>\d{2}|\d)$")
+# re.ASCII keeps \d to the digits 0-9: int() and Decimal() would also accept
+# other scripts' digits, such as Arabic-Indic ones.
+_CLOCK = re.compile(r"^(?P<hours>\d+)?:(?P<minutes>\d{2}|\d)$", re.ASCII)
 _HOURS_AND_MINUTES = re.compile(
-    rf"^(?P<hours>{_NUMBER})\s*{_HOUR_UNITS}\s*(?:(?P<minutes>\d+)\s*{_MINUTE_UNITS}?)?$"
+    rf"^(?P<hours>{_NUMBER})\s*{_HOUR_UNITS}\s*(?:(?P<minutes>\d+)\s*{_MINUTE_UNITS}?)?$",
+    re.ASCII,
 )
-_MINUTES_ONLY = re.compile(rf"^(?P<minutes>\d+)\s*{_MINUTE_UNITS}$")
-_BARE_INTEGER = re.compile(r"^\d+$")
-_BARE_DECIMAL = re.compile(r"^\d+[.,]\d+$")
+_MINUTES_ONLY = re.compile(rf"^(?P<minutes>\d+)\s*{_MINUTE_UNITS}$", re.ASCII)
+_BARE_INTEGER = re.compile(r"^\d+$", re.ASCII)
+_BARE_DECIMAL = re.compile(r"^\d+[.,]\d+$", re.ASCII)
+
+# No accepted form needs more characters. The limit also keeps int() below its
+# 4300-digit conversion limit and error messages short.
+MAX_TEXT_LENGTH = 32
 
 
 class DurationError(ValueError):
@@ -67,6 +74,9 @@ def _decimal_hours(text: str) -> Decimal:
 
 
 def _hours_to_minutes(hours: Decimal) -> int:
+    # Anything above 24 h is rejected later anyway. Capping first keeps the
+    # quantize below Decimal's 28-digit precision, which raises InvalidOperation.
+    hours = min(hours, Decimal(MAX_MINUTES // 60 + 1))
     return int((hours * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -102,6 +112,8 @@ def parse_duration(raw: str | None) -> int:
     text = " ".join((raw or "").strip().lower().split())
     if not text:
         raise DurationError(DurationError.EMPTY, raw or "")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise DurationError(DurationError.INVALID, text[:MAX_TEXT_LENGTH] + "…")
     if text.startswith("-"):
         raise DurationError(DurationError.NEGATIVE, raw or "")
     minutes = _parse_unchecked(text)
