@@ -98,6 +98,28 @@ def test_migrated_schema_matches_models(app, db):
     assert differences == []
 
 
+def test_email_index_survives_migrations(app, db):
+    names = {index["name"] for index in _indexes(db.engine, "users")}
+    assert "uq_users_email_lower" in names
+
+
+def _indexes(engine, table):
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            rows = connection.execute(
+                sa.text(
+                    "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=:t"
+                ),
+                {"t": table},
+            )
+        else:
+            rows = connection.execute(
+                sa.text("SELECT indexname FROM pg_indexes WHERE tablename=:t"),
+                {"t": table},
+            )
+        return [{"name": row[0]} for row in rows]
+
+
 def test_post_without_csrf_token_is_rejected(app, client, login_as):
     login_as(Role.AGENT)
     app.config["WTF_CSRF_ENABLED"] = True

@@ -11,6 +11,7 @@ from portal.models.portal_access import (
     UserToken,
 )
 from portal.models.sla import ContractSlaTarget
+from portal.models.teams import Team, team_approvers
 from portal.models.tickets import (
     ActivityType,
     Category,
@@ -19,10 +20,15 @@ from portal.models.tickets import (
     TicketStatus,
 )
 from portal.models.users import Role, User
+from portal.models.workflow import Notification, Timer
 
 __all__ = [
     "AcknowledgementKind",
     "ContractSlaTarget",
+    "Notification",
+    "Team",
+    "Timer",
+    "team_approvers",
     "PortalTimeDisplay",
     "StatementAcknowledgement",
     "TokenPurpose",

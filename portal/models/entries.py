@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -34,12 +34,19 @@ class TimeEntry(db.Model):
         sa.Index("ix_time_entries_ticket_date", "ticket_id", "work_date"),
         sa.Index("ix_time_entries_agent_date", "agent_id", "work_date"),
         sa.Index("ix_time_entries_status_date", "status", "work_date"),
+        sa.UniqueConstraint(
+            "agent_id", "client_token", name="uq_time_entries_agent_client_token"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     work_date: Mapped[date]
+    # Optional local wall-clock times; an end before the start means the work
+    # crossed midnight, and the entry counts on the day it started.
+    start_time: Mapped[time | None]
+    end_time: Mapped[time | None]
     minutes: Mapped[int]
     activity_type_id: Mapped[int] = mapped_column(sa.ForeignKey("activity_types.id"))
     description: Mapped[str] = mapped_column(sa.Text)
@@ -64,6 +71,8 @@ class TimeEntry(db.Model):
     # Optimistic locking: an UPDATE that finds another version raises
     # StaleDataError instead of overwriting a concurrent change.
     version: Mapped[int] = mapped_column(default=1)
+    # Sent by the quick-log form so a retried post creates one entry, not two.
+    client_token: Mapped[str | None] = mapped_column(sa.String(64))
 
     __mapper_args__ = {"version_id_col": version}
 

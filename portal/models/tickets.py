@@ -39,6 +39,7 @@ class Category(db.Model):
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name_it: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
+    is_active: Mapped[bool] = mapped_column(default=True)
 
     def label(self, language: str) -> str:
         return self.name_it if language == "it" else self.name_en

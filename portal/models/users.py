@@ -14,6 +14,7 @@ from portal.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from portal.models.customers import Customer
+    from portal.models.teams import Team
 
 
 class Role(enum.StrEnum):
@@ -52,9 +53,18 @@ class User(UserMixin, db.Model):
     )
     # A customer user who may invite and remove colleagues of the same customer.
     is_customer_admin: Mapped[bool] = mapped_column(default=False)
+    # The team an agent's time is approved in; approvers are linked by
+    # team_approvers instead.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer | None] = relationship(back_populates="users")
+    team: Mapped[Team | None] = relationship(
+        back_populates="members", foreign_keys=[team_id]
+    )
+    approved_teams: Mapped[list[Team]] = relationship(
+        secondary="team_approvers", back_populates="approvers"
+    )
 
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import date
@@ -24,14 +23,8 @@ from portal.services.statements import issue_statement
 
 from .conftest import ENGLISH, ISSUED_AT, NOVEMBER
 
-ON_POSTGRES = os.environ.get("CONSUNTIVO_TEST_DB") == "postgres"
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(
-        not ON_POSTGRES,
-        reason="SQLite has no row locks, so two writers cannot overlap there",
-    ),
-]
+# SQLite has no row locks, so two writers cannot overlap there.
+pytestmark = pytest.mark.postgres_only
 # Long enough for the other thread to reach its lock and wait on it.
 HOLD_SECONDS = 0.5
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import UTC, datetime
@@ -16,8 +15,6 @@ from portal.extensions import db
 from portal.models import AuditEvent, EntryStatus, Role, TimeEntry, User
 from portal.services import approvals
 from portal.services.approvals import QueueFilter
-
-ON_POSTGRES = os.environ.get("CONSUNTIVO_TEST_DB") == "postgres"
 
 
 @pytest.fixture
@@ -186,9 +183,6 @@ def test_approve_group_all_or_nothing(
 
 
 @pytest.mark.postgres_only
-@pytest.mark.skipif(
-    not ON_POSTGRES, reason="needs PostgreSQL row locks; SQLite has one writer"
-)
 def test_concurrent_decisions_one_wins(app, make_user, agent, ticket, submit):
     first_lead = make_user(Role.APPROVER, name="Laura Bianchi")
     second_lead = make_user(Role.APPROVER, name="Paolo Neri")
