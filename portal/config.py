@@ -57,6 +57,16 @@ def load_config() -> dict:
         ),
         "COMPANY_VAT_NUMBER": os.environ.get("COMPANY_VAT_NUMBER", "IT01234567890"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Outgoing mail; empty MAIL_SERVER logs messages instead of sending them.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "consuntivo@example.com"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # Absolute base of links in e-mails, e.g. https://consuntivo.example.com
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     }
     return config
 
