@@ -1,0 +1,130 @@
+"""Figures of the customer portal's dashboard, all scoped to one customer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Customer, EntryStatus, Ticket, TicketStatus, TimeEntry
+from portal.services.billing_rules import PrepaidPackage
+from portal.services.sla_evidence import SlaEvidence, monthly_evidence
+from portal.services.statements import (
+    NoContractError,
+    build_preview,
+    month_end,
+    previous_month,
+)
+
+logger = logging.getLogger(__name__)
+
+# Statuses of a ticket that still needs work from the support company or the
+# customer.
+OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING)
+
+
+@dataclass(frozen=True)
+class MonthHours:
+    """Approved billable minutes of one calendar month."""
+
+    month: date
+    minutes: int
+
+
+@dataclass(frozen=True)
+class RunningTotal:
+    """An estimate of the next statement: approved, billable, unbilled work so far."""
+
+    month: date
+    minutes: int
+    amount: Decimal
+    currency: str
+    # Billable entries of the month still waiting for approval, left out.
+    pending_count: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard shows; running_total is None without a contract."""
+
+    this_month: MonthHours
+    last_month: MonthHours
+    open_tickets: int
+    running_total: RunningTotal | None
+    sla: SlaEvidence
+    prepaid_packages: tuple[PrepaidPackage, ...]
+
+
+def build_dashboard(customer: Customer, today: date) -> Dashboard:
+    """Compute the dashboard figures of customer for the month containing today."""
+    this_month = today.replace(day=1)
+    last_month = previous_month(today)
+    return Dashboard(
+        this_month=MonthHours(this_month, approved_minutes(customer.id, this_month)),
+        last_month=MonthHours(last_month, approved_minutes(customer.id, last_month)),
+        open_tickets=open_ticket_count(customer.id),
+        running_total=running_total(customer, this_month),
+        sla=monthly_evidence(customer, this_month),
+        prepaid_packages=tuple(prepaid_packages(customer)),
+    )
+
+
+def approved_minutes(customer_id: int, month: date) -> int:
+    """Sum the customer's approved billable minutes with a work date in month."""
+    query = (
+        sa.select(sa.func.coalesce(sa.func.sum(TimeEntry.minutes), 0))
+        .join(Ticket, Ticket.id == TimeEntry.ticket_id)
+        .where(
+            Ticket.customer_id == customer_id,
+            TimeEntry.status == EntryStatus.APPROVED,
+            TimeEntry.is_billable.is_(True),
+            TimeEntry.work_date.between(month, month_end(month)),
+        )
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def open_ticket_count(customer_id: int) -> int:
+    """Count the customer's tickets that are open, in progress or waiting."""
+    query = sa.select(sa.func.count(Ticket.id)).where(
+        Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES)
+    )
+    return db.session.scalar(query) or 0
+
+
+def running_total(customer: Customer, month: date) -> RunningTotal | None:
+    """Price the month's approved, unbilled work as its statement would.
+
+    It goes through build_preview, so the estimate uses the same contract rate,
+    rounding and totals as issuing. It is None when no contract covers the
+    month's last day.
+    """
+    try:
+        preview = build_preview(customer, month)
+    except NoContractError:
+        logger.info(
+            "dashboard of customer %s: no contract for %s, no running total",
+            customer.id,
+            month.isoformat(),
+        )
+        return None
+    return RunningTotal(
+        month=preview.month,
+        minutes=preview.bill.minutes,
+        amount=preview.bill.amount,
+        currency=preview.currency,
+        pending_count=preview.pending_count,
+    )
+
+
+def prepaid_packages(customer: Customer) -> list[PrepaidPackage]:
+    """Return the customer's prepaid hour packages for the dashboard gauge.
+
+    TODO: load the packages once the schema stores them. Until then there are
+    none, and the dashboard shows no gauge.
+    """
+    return []
