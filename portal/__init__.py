@@ -28,8 +28,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)
+    _register_security_headers(app)
     _register_commands(app)
     return app
+
+
+def _register_security_headers(app: Flask) -> None:
+    from portal.security import add_security_headers
+
+    app.after_request(add_security_headers)
 
 
 def _configure_logging(app: Flask) -> None:
@@ -56,9 +63,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
+    from portal.admin import bp as admin_bp
     from portal.agent import bp as agent_bp
     from portal.approvals import bp as approvals_bp
     from portal.auth import bp as auth_bp
+    from portal.history import bp as history_bp
+    from portal.notifications import bp as notifications_bp
     from portal.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
@@ -66,6 +76,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(approvals_bp, url_prefix="/approvals")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(history_bp, url_prefix="/history")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -30,3 +30,7 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(str(error)) from error
         db.session.commit()
         click.echo(summary)
+
+    from portal.notifications.cli import remind_missing_time_command
+
+    app.cli.add_command(remind_missing_time_command)

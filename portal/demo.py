@@ -23,9 +23,11 @@ from portal.models import (
     ActivityType,
     Category,
     Contract,
+    ContractSlaTarget,
     Customer,
     EntryStatus,
     Role,
+    Team,
     Ticket,
     TicketPriority,
     TicketStatus,
@@ -71,6 +73,8 @@ class DemoCustomer:
     language: str
     hourly_rate: Decimal
     contract_name: str
+    # False counts SLA clocks in calendar time, e.g. for a hotel open every day.
+    sla_business_hours: bool = True
 
 
 # VAT numbers are made up but carry a valid Italian check digit.
@@ -90,6 +94,7 @@ CUSTOMERS = [
         "en",
         Decimal("62.50"),
         "Annual support contract",
+        sla_business_hours=False,
     ),
     DemoCustomer(
         "Studio Legale Conti & Associati",
@@ -386,6 +391,23 @@ ACTIVITY_WEIGHTS = {
     "development": 8,
 }
 
+# SLA targets per priority, in minutes: (first response, resolution). Business
+# hours count the contract's working time, calendar hours every hour.
+SLA_TARGETS = {
+    TicketPriority.URGENT: (60, 480),
+    TicketPriority.HIGH: (240, 960),
+    TicketPriority.NORMAL: (480, 2400),
+    TicketPriority.LOW: (960, 4800),
+}
+SLA_TARGETS_CALENDAR = {
+    TicketPriority.URGENT: (60, 720),
+    TicketPriority.HIGH: (240, 1440),
+    TicketPriority.NORMAL: (480, 4320),
+    TicketPriority.LOW: (1440, 10080),
+}
+# Share of tickets with a first response whose response comes hours late.
+LATE_RESPONSE_SHARE = 0.2
+
 PRIORITY_WEIGHTS = {
     TicketPriority.LOW: 20,
     TicketPriority.NORMAL: 50,
@@ -452,6 +474,7 @@ def seed_demo(today: date | None = None) -> str:
     company = _make_company(clock.today)
     plans = _make_tickets(rng, clock, company)
     entries = _make_entries(rng, clock, company, plans)
+    _delay_some_responses(clock, plans)
 
     db.session.add_all(company.categories.values())
     db.session.add_all(company.activities.values())
@@ -521,6 +544,13 @@ def _make_company(today: date) -> _Company:
     }
     customers = _make_customers(today)
     users = _make_users(customers)
+    # Approvers see only the entries of the teams they approve; the users'
+    # relationships add the team to the session.
+    Team(
+        name="Assistenza clienti",
+        members=[user for user in users if user.role == Role.AGENT],
+        approvers=[user for user in users if user.role == Role.APPROVER],
+    )
     return _Company(
         categories=categories,
         activities=activities,
@@ -542,12 +572,22 @@ def _make_customers(today: date) -> list[Customer]:
             address=spec.address,
             language=spec.language,
         )
+        targets = SLA_TARGETS if spec.sla_business_hours else SLA_TARGETS_CALENDAR
         Contract(
             customer=customer,
             name=spec.contract_name,
             hourly_rate=spec.hourly_rate,
             currency="EUR",
             valid_from=contract_start,
+            sla_business_hours=spec.sla_business_hours,
+            sla_targets=[
+                ContractSlaTarget(
+                    priority=priority,
+                    first_response_minutes=response,
+                    resolution_minutes=resolution,
+                )
+                for priority, (response, resolution) in targets.items()
+            ],
         )
         customers.append(customer)
     return customers
@@ -564,6 +604,8 @@ def _make_users(customers: list[Customer]) -> list[User]:
             customer=customer,
             language=login.language,
             timezone="Europe/Rome",
+            # Each demo customer login may invite and remove colleagues.
+            is_customer_admin=login.role == Role.CUSTOMER,
         )
         user.set_password(login.password)
         users.append(user)
@@ -639,6 +681,21 @@ def _set_ticket_progress(rng: random.Random, clock: _Clock, plan: _TicketPlan) -
     ticket.status = TicketStatus.CLOSED if idle_days > 14 else TicketStatus.RESOLVED
     resolved_at = clock.at(plan.days[-1], rng.randint(16, 18), rng.randint(0, 59))
     ticket.resolved_at = max(resolved_at, ticket.first_response_at)
+
+
+def _delay_some_responses(clock: _Clock, plans: list[_TicketPlan]) -> None:
+    """Delay the first response of some tickets by hours, so SLA pages show breaches.
+
+    A random generator of its own leaves every other demo value unchanged. A
+    delayed response never comes after the resolution or after now.
+    """
+    rng = random.Random(SEED + 1)
+    for plan in plans:
+        ticket = plan.ticket
+        if ticket.first_response_at is None or rng.random() >= LATE_RESPONSE_SHARE:
+            continue
+        late = ticket.opened_at + timedelta(minutes=rng.randint(150, 1500))
+        ticket.first_response_at = min(late, ticket.resolved_at or clock.now, clock.now)
 
 
 def _make_entries(

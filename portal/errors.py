@@ -68,5 +68,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
-        logger.exception("unhandled error: %s", error)
+        logger.error("unhandled error: %s", error, exc_info=error)
         return _render_error(500, _("Something went wrong on our side. Try again."))

@@ -27,9 +27,8 @@ def select_locale() -> str:
         # Commands and background jobs pass a language explicitly when it matters.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated:
-        if current_user.language in languages:
-            return current_user.language
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
     best = request.accept_languages.best_match(languages)
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 

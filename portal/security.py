@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Blueprint, abort
+from flask import Blueprint, Response, abort
 from flask_login import current_user
 
 from portal.extensions import login_manager
@@ -15,7 +15,7 @@ HOME_ENDPOINTS = {
     Role.APPROVER: "approvals.queue",
     Role.ACCOUNTS: "accounts.statements",
     Role.ADMIN: "approvals.queue",
-    Role.CUSTOMER: "portal.tickets",
+    Role.CUSTOMER: "portal.dashboard",
 }
 
 
@@ -33,6 +33,15 @@ def guard_blueprint(blueprint: Blueprint, roles: Iterable[Role]) -> None:
         if current_user.role not in allowed:
             abort(403)
         return None
+
+
+def add_security_headers(response: Response) -> Response:
+    """Keep pages out of other sites' frames and stop content-type sniffing."""
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def home_endpoint(role: Role) -> str:

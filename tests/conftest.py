@@ -282,9 +282,16 @@ def make_entry(activity: ActivityType) -> Callable[..., TimeEntry]:
     return factory
 
 
-def login(client: FlaskClient, user: User, password: str = PASSWORD):
+def login(
+    client: FlaskClient,
+    user: User,
+    password: str = PASSWORD,
+    headers: dict[str, str] | None = None,
+):
     """Sign in through the real login form and return the response."""
-    return client.post("/login", data={"email": user.email, "password": password})
+    return client.post(
+        "/login", data={"email": user.email, "password": password}, headers=headers
+    )
 
 
 @pytest.fixture

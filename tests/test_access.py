@@ -12,7 +12,12 @@ ALLOWED_ROLES = {
     "approvals": {Role.APPROVER, Role.ADMIN},
     "portal": {Role.CUSTOMER},
     "accounts": {Role.ACCOUNTS, Role.ADMIN},
+    "admin": {Role.ADMIN},
+    "history": {Role.AGENT, Role.APPROVER, Role.ACCOUNTS, Role.ADMIN},
+    "notifications": set(Role),
 }
+# Signed-out pages follow the browser's language, which is Italian by default.
+ENGLISH = {"Accept-Language": "en"}
 PLACEHOLDERS = {"int": "999999", "default": "NOPE-0"}
 
 
@@ -45,7 +50,7 @@ def _requests(app):
 
 
 def test_every_guarded_route_sends_anonymous_to_login(app, client):
-    for rule, method, url in _requests(app):
+    for _rule, method, url in _requests(app):
         response = client.open(url, method=method)
         assert response.status_code == 302, (method, url, response.status_code)
         assert "/login" in response.headers["Location"], (method, url)
@@ -67,9 +72,15 @@ def test_every_guarded_route_rejects_wrong_role(app, client, login_as, role):
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_every_guarded_route_admits_right_role(app, client, login_as, role):
-    """An allowed role never gets 403 or 500; missing objects answer 404."""
-    login_as(role)
+def test_every_guarded_route_admits_right_role(app, client, login_as, role, db):
+    """An allowed role never gets 403 or 500; missing objects answer 404.
+
+    The customer is a customer admin, whom the colleagues pages admit too.
+    """
+    user = login_as(role)
+    if role == Role.CUSTOMER:
+        user.is_customer_admin = True
+        db.session.commit()
     for rule, method, url in _requests(app):
         blueprint = rule.endpoint.split(".")[0]
         if role not in ALLOWED_ROLES[blueprint]:
@@ -89,7 +100,7 @@ def test_home_redirects_each_role_to_its_page(client, login_as):
         Role.APPROVER: "/approvals/",
         Role.ACCOUNTS: "/accounts/",
         Role.ADMIN: "/approvals/",
-        Role.CUSTOMER: "/portal/",
+        Role.CUSTOMER: "/portal/dashboard",
     }
     for role, path in expected.items():
         login_as(role)
@@ -104,7 +115,7 @@ def test_inactive_user_cannot_sign_in(client, make_user, db):
     user = make_user(Role.AGENT)
     user.is_active_user = False
     db.session.commit()
-    response = login(client, user)
+    response = login(client, user, headers=ENGLISH)
     assert response.status_code == 422
     assert "deactivated" in response.get_data(as_text=True)
 
@@ -113,7 +124,7 @@ def test_login_rejects_wrong_password(client, make_user):
     from tests.conftest import login
 
     user = make_user(Role.AGENT)
-    response = login(client, user, password="wrong")
+    response = login(client, user, password="wrong", headers=ENGLISH)
     assert response.status_code == 422
     assert "Wrong e-mail or password" in response.get_data(as_text=True)
 
@@ -139,3 +150,52 @@ def test_login_ignores_external_next(client, make_user):
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/agent/")
+
+
+def test_logout_revokes_copied_session_cookie(app, client, login_as):
+    login_as(Role.AGENT)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/agent/").status_code == 200
+
+    client.post("/logout")
+
+    response = copy.get("/agent/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_session_of_deactivated_user_ends(client, login_as, db):
+    user = login_as(Role.AGENT)
+    user.is_active_user = False
+    db.session.commit()
+    response = client.get("/agent/")
+    assert response.status_code == 302
+
+
+def test_session_id_without_token_is_rejected(app, make_user):
+    from portal.auth.session import load_session_user
+
+    user = make_user(Role.AGENT)
+    user.rotate_session_token()
+    assert load_session_user(str(user.id)) is None
+    assert load_session_user(f"{user.id}:wrong") is None
+    assert load_session_user(f"{user.id}:{user.session_token}") == user
+
+
+def test_login_throttled_after_failures(client, make_user):
+    from tests.conftest import PASSWORD, login
+
+    user = make_user(Role.AGENT)
+    for _ in range(5):
+        assert login(client, user, password="wrong").status_code == 422
+    response = login(client, user, password=PASSWORD, headers=ENGLISH)
+    assert response.status_code == 422
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+
+
+def test_pages_refuse_framing(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -8,4 +8,9 @@ from portal.security import guard_blueprint
 bp = Blueprint("accounts", __name__)
 guard_blueprint(bp, {Role.ACCOUNTS, Role.ADMIN})
 
-from portal.accounts import views  # noqa: E402,F401
+from portal.accounts import (  # noqa: E402,F401
+    contracts,  # noqa: E402,F401
+    disputes,
+    sla_views,
+    views,  # noqa: E402,F401
+)

@@ -21,7 +21,12 @@ from portal.models.entries import EntryStatus, TimeEntry
 
 # An id no real entry has, replaced by each row's id in the built URLs.
 _ID_MARKER = 918273645
-_ROW_ENDPOINTS = ("agent.submit_entry", "agent.edit_entry", "agent.delete_entry")
+_ROW_ENDPOINTS = (
+    "agent.submit_entry",
+    "agent.edit_entry",
+    "agent.delete_entry",
+    "history.entry",
+)
 
 
 class LogRows:
@@ -58,5 +63,6 @@ def _row_texts() -> dict[str, str]:
         edit=_("Edit"),
         delete=_("Delete"),
         confirm_delete=_("Delete this time entry? This cannot be undone."),
+        history=_("History"),
     )
     return texts

@@ -21,6 +21,21 @@ TICKETS_PER_PAGE = 50
 OPEN_FILTER = "active"
 ALL_FILTER = "all"
 OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING)
+# The quick-log ticket list: how many tickets it offers, how far back the
+# agent's own recent tickets go, and how many typed words it matches.
+SUGGESTION_LIMIT = 10
+# Ticket.key is a String(32); longer text cannot be a key.
+MAX_KEY_LENGTH = 32
+RECENT_DAYS = 30
+MAX_SUGGESTION_WORDS = 6
+
+
+@dataclass(frozen=True)
+class TicketSuggestion:
+    """A ticket offered by the quick-log list. is_recent marks the agent's own."""
+
+    ticket: Ticket
+    is_recent: bool
 
 
 @dataclass
@@ -66,13 +81,7 @@ def search_tickets(text: str, status_filter: str, page: int) -> Pagination:
     )
     # NOTE: SQLite's lower() folds only ASCII letters, so there "PERCHÉ"
     # does not find "perché". PostgreSQL's ILIKE folds both.
-    for word in text.split():
-        query = query.where(
-            or_(
-                Ticket.key.icontains(word, autoescape=True),
-                Ticket.title.icontains(word, autoescape=True),
-            )
-        )
+    query = _match_words(query, text.split())
     query = _filter_status(query, status_filter)
     query = query.order_by(Ticket.opened_at.desc(), Ticket.id.desc())
     return db.paginate(
@@ -98,6 +107,92 @@ def logged_minutes(ticket_ids: Sequence[int]) -> dict[int, int]:
         .group_by(TimeEntry.ticket_id)
     )
     return {ticket_id: int(minutes) for ticket_id, minutes in db.session.execute(query)}
+
+
+def find_ticket_by_key(key: str) -> Ticket | None:
+    """Return the ticket with key, matched exactly or else ignoring case.
+
+    Unlike find_ticket() it loads no related rows, which the quick-log post
+    and the week grid do not show.
+    """
+    if not key:
+        return None
+    ticket = db.session.scalar(select(Ticket).where(Ticket.key == key))
+    if ticket is not None:
+        return ticket
+    query = select(Ticket).where(func.lower(Ticket.key) == key.lower()).limit(2)
+    matches = list(db.session.scalars(query))
+    return matches[0] if len(matches) == 1 else None
+
+
+def _match_words(query: Select, words: Sequence[str]) -> Select:
+    for word in words:
+        query = query.where(
+            or_(
+                Ticket.key.icontains(word, autoescape=True),
+                Ticket.title.icontains(word, autoescape=True),
+            )
+        )
+    return query
+
+
+def ticket_suggestions(
+    agent_id: int, text: str, today: date, limit: int = SUGGESTION_LIMIT
+) -> list[TicketSuggestion]:
+    """Return tickets for the quick-log list that match every word of text.
+
+    First the tickets the agent logged time on in the last 30 days, most
+    recent first, then open tickets, newest first. A ticket whose key is the
+    whole text comes first whatever its status.
+    """
+    words = text.split()[:MAX_SUGGESTION_WORDS]
+    found: list[TicketSuggestion] = []
+    exact = find_ticket_by_key(text.strip()) if len(words) == 1 else None
+    if exact is not None:
+        found.append(TicketSuggestion(exact, is_recent=False))
+
+    recent = _recent_tickets(agent_id, words, today, limit)
+    found += [TicketSuggestion(t, is_recent=True) for t in recent if t is not exact]
+    seen = [suggestion.ticket.id for suggestion in found]
+    if len(found) < limit:
+        query = (
+            select(Ticket)
+            .options(joinedload(Ticket.customer))
+            .where(Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+            .limit(limit - len(found))
+        )
+        if seen:
+            query = query.where(Ticket.id.not_in(seen))
+        found += [
+            TicketSuggestion(t, is_recent=False)
+            for t in db.session.scalars(_match_words(query, words))
+        ]
+    return found[:limit]
+
+
+def _recent_tickets(
+    agent_id: int, words: Sequence[str], today: date, limit: int
+) -> list[Ticket]:
+    last_logged = (
+        select(
+            TimeEntry.ticket_id,
+            func.max(TimeEntry.work_date).label("last_day"),
+            func.max(TimeEntry.id).label("last_id"),
+        )
+        .where(TimeEntry.agent_id == agent_id)
+        .where(TimeEntry.work_date >= today - timedelta(days=RECENT_DAYS))
+        .group_by(TimeEntry.ticket_id)
+        .subquery()
+    )
+    query = (
+        select(Ticket)
+        .join(last_logged, last_logged.c.ticket_id == Ticket.id)
+        .options(joinedload(Ticket.customer))
+        .order_by(last_logged.c.last_day.desc(), last_logged.c.last_id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(_match_words(query, words)))
 
 
 def find_ticket(key: str) -> Ticket | None:
@@ -127,6 +222,8 @@ LOG_COLUMNS = (
     TimeEntry.ticket_id,
     TimeEntry.agent_id,
     TimeEntry.work_date,
+    TimeEntry.start_time,
+    TimeEntry.end_time,
     TimeEntry.minutes,
     TimeEntry.activity_type_id,
     TimeEntry.description,
@@ -180,3 +277,19 @@ def agent_week(agent_id: int, monday: date) -> list[WeekDay]:
     for entry in db.session.scalars(query):
         days[(entry.work_date - monday).days].entries.append(entry)
     return days
+
+
+def rejected_entries(agent_id: int) -> list[TimeEntry]:
+    """Return agent's rejected entries, most recently decided first."""
+    query = _with_entry_details(
+        select(TimeEntry)
+        .where(TimeEntry.agent_id == agent_id)
+        .where(TimeEntry.status == EntryStatus.REJECTED)
+        .where(TimeEntry.statement_id.is_(None))
+        .options(
+            joinedload(TimeEntry.ticket),
+            joinedload(TimeEntry.decided_by).load_only(User.id, User.name),
+        )
+        .order_by(TimeEntry.decided_at.desc().nulls_last(), TimeEntry.id.desc())
+    )
+    return list(db.session.scalars(query))

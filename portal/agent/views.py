@@ -25,9 +25,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.agent import bp, queries
-from portal.agent.forms import EditEntryForm, EntryForm, TicketSearchForm
+from portal.agent.forms import (
+    EditEntryForm,
+    EntryForm,
+    TicketSearchForm,
+    new_client_token,
+)
 from portal.agent.labels import entry_status_label, priority_label, status_label
 from portal.agent.log_rows import LogRows
+from portal.agent.warnings import entry_warnings, flash_result
 from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.i18n import format_duration, format_hmm, user_today
@@ -99,7 +105,7 @@ def ticket(key: str):
 def log_entry(key: str):
     ticket = _ticket_or_404(key)
     form = EntryForm(activities=entry_service.active_activity_types())
-    entry = _save_entry(form, partial(entry_service.create_entry, current_user, ticket))
+    entry = save_entry(form, partial(entry_service.create_entry, current_user, ticket))
 
     if entry is None:
         if is_htmx():
@@ -107,13 +113,10 @@ def log_entry(key: str):
         return _render_ticket_page(ticket, form, 422)
 
     db.session.commit()
-    message = _(
-        "Logged %(duration)s on %(key)s.",
-        duration=format_duration(entry.minutes),
-        key=ticket.key,
-    )
+    message = logged_message(entry, ticket)
+    warnings = entry_warnings(entry)
     if not is_htmx():
-        flash(message, "success")
+        flash_result(message, warnings)
         return redirect(url_for("agent.ticket", key=ticket.key), code=303)
 
     fresh = _new_entry_form(
@@ -121,7 +124,18 @@ def log_entry(key: str):
         work_date=entry.work_date,
         activity_id=entry.activity_type_id,
     )
-    return _render_quick_log(ticket, fresh, 200, new_entry_id=entry.id, notice=message)
+    return _render_quick_log(
+        ticket, fresh, 200, new_entry_id=entry.id, notice=message, warnings=warnings
+    )
+
+
+def logged_message(entry: TimeEntry, ticket: Ticket) -> str:
+    """Return the success message naming the duration and the ticket."""
+    return _(
+        "Logged %(duration)s on %(key)s.",
+        duration=format_duration(entry.minutes),
+        key=ticket.key,
+    )
 
 
 @bp.get("/duration-preview")
@@ -151,7 +165,7 @@ def submit_ticket_drafts(key: str):
 
 @bp.get("/entries/<int:entry_id>/row")
 def entry_row(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     if not is_htmx():
         return redirect(_entry_anchor(entry))
     rows = LogRows([entry])
@@ -160,9 +174,9 @@ def entry_row(entry_id: int):
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 def edit_entry(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     entry_service.ensure_editable(current_user, entry)
-    form = _edit_form(entry)
+    form = edit_form(entry)
 
     if request.method == "GET":
         return _render_edit(entry, form, 200)
@@ -173,12 +187,14 @@ def edit_entry(entry_id: int):
         entry,
         expected_version=form.expected_version(),
     )
-    saved = _save_entry(form, update)
+    saved = save_entry(form, update)
     if saved is None:
         return _render_edit(entry, form, 422)
 
     db.session.commit()
-    response = _after_log_change(entry.ticket, _("The time entry has been saved."))
+    response = _after_log_change(
+        entry.ticket, _("The time entry has been saved."), entry_warnings(saved)
+    )
     if is_htmx():
         # The form targets only its own row. The saved entry may move in the
         # log and change the totals, so the whole log is replaced.
@@ -189,7 +205,7 @@ def edit_entry(entry_id: int):
 
 @bp.route("/entries/<int:entry_id>/delete", methods=["GET", "POST"])
 def delete_entry(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     ticket = entry.ticket
 
     if request.method == "GET":
@@ -204,7 +220,7 @@ def delete_entry(entry_id: int):
 
 @bp.post("/entries/<int:entry_id>/submit")
 def submit_entry(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     count = entry_service.submit_entries(current_user, [entry])
     db.session.commit()
     return _after_log_change(entry.ticket, _submitted_message(count))
@@ -215,13 +231,13 @@ def submit_entry(entry_id: int):
 
 @bp.get("/week")
 def week():
-    monday = _requested_monday(request.args.get("start"))
+    monday = requested_monday(request.args.get("start"))
     return _render_week(monday)
 
 
 @bp.post("/week/submit-drafts")
 def submit_week_drafts():
-    monday = _requested_monday(request.form.get("start"))
+    monday = requested_monday(request.form.get("start"))
     count = entry_service.submit_week_drafts(current_user, monday)
     db.session.commit()
 
@@ -242,7 +258,8 @@ def _ticket_or_404(key: str) -> Ticket:
     return ticket
 
 
-def _entry_or_404(entry_id: int) -> TimeEntry:
+def entry_or_404(entry_id: int) -> TimeEntry:
+    """Return the entry with entry_id and its details, or abort with 404."""
     entry = queries.find_entry(entry_id)
     if entry is None:
         abort(404)
@@ -262,13 +279,15 @@ def _new_entry_form(
     activity = next((a for a in activities if a.id == activity_id), None)
     activity = activity or (activities[0] if activities else None)
     form = EntryForm(formdata=None, activities=activities)
+    form.client_token.data = new_client_token()
     form.work_date.data = work_date or user_today()
     form.activity_type.data = activity.id if activity else None
     form.is_billable.data = activity.is_billable if activity else True
     return form
 
 
-def _edit_form(entry: TimeEntry) -> EditEntryForm:
+def edit_form(entry: TimeEntry) -> EditEntryForm:
+    """Return the edit form of entry: posted values, else the entry's own."""
     activities = entry_service.active_activity_types()
     if entry.activity_type not in activities:
         activities = [entry.activity_type, *activities]
@@ -279,6 +298,11 @@ def _edit_form(entry: TimeEntry) -> EditEntryForm:
 
     form = EditEntryForm(formdata=None, prefix=prefix, activities=activities)
     form.work_date.data = entry.work_date
+    form.start_time.data = entry.start_time
+    form.end_time.data = entry.end_time
+    form.crosses_midnight.data = bool(
+        entry.start_time and entry.end_time and entry.end_time <= entry.start_time
+    )
     form.duration.data = format_hmm(entry.minutes)
     form.minutes = entry.minutes
     form.activity_type.data = entry.activity_type_id
@@ -289,7 +313,7 @@ def _edit_form(entry: TimeEntry) -> EditEntryForm:
     return form
 
 
-def _save_entry(
+def save_entry(
     form: EntryForm, save: Callable[[EntryData], TimeEntry]
 ) -> TimeEntry | None:
     """Validate form, pass its data to save and return the saved entry.
@@ -320,7 +344,8 @@ def _submitted_message(count: int) -> str:
     )
 
 
-def _log_context(ticket: Ticket, **extra) -> dict:
+def log_context(ticket: Ticket, **extra) -> dict:
+    """Return what templates/agent/_entry_log.html needs to show ticket's log."""
     entries = queries.ticket_entries(ticket)
     me = current_user.id
     my_drafts = sum(
@@ -339,7 +364,7 @@ def _log_context(ticket: Ticket, **extra) -> dict:
 
 
 def _render_ticket_page(ticket: Ticket, form: EntryForm, status: int = 200):
-    context = _log_context(ticket, form=form)
+    context = log_context(ticket, form=form)
     return render_template("agent/ticket.html", **context), status
 
 
@@ -349,11 +374,12 @@ def _render_quick_log(
     status: int,
     new_entry_id: int | None = None,
     notice: str | None = None,
+    warnings: list[str] | None = None,
 ):
     """Return the quick-log form and, after a save, the log and a notice."""
-    context = {"ticket": ticket, "form": form, "notice": notice}
+    context = {"ticket": ticket, "form": form, "notice": notice, "warnings": warnings}
     if status == 200:
-        context.update(_log_context(ticket, new_entry_id=new_entry_id))
+        context.update(log_context(ticket, new_entry_id=new_entry_id))
     return render_template("agent/_quick_log_response.html", **context), status
 
 
@@ -362,16 +388,16 @@ def _render_edit(entry: TimeEntry, form: EditEntryForm, status: int):
     return render_template(template, entry=entry, form=form), status
 
 
-def _after_log_change(ticket: Ticket, message: str):
+def _after_log_change(ticket: Ticket, message: str, warnings: list[str] | None = None):
     """Render the new log for htmx after a change, or redirect a plain request."""
     if not is_htmx():
-        flash(message, "success")
+        flash_result(message, warnings or [])
         return redirect(url_for("agent.ticket", key=ticket.key), code=303)
-    context = _log_context(ticket, notice=message)
+    context = log_context(ticket, notice=message, warnings=warnings)
     return make_response(render_template("agent/_log_response.html", **context))
 
 
-def _requested_monday(start: str | None) -> date:
+def requested_monday(start: str | None) -> date:
     """Return the Monday of the week containing start, or of this week.
 
     An invalid start adds a flash message and falls back to this week.

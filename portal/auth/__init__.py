@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.auth import views  # noqa: E402,F401
+# The view modules register their routes on bp when imported.
+from portal.auth import tokens, views  # noqa: E402, F401

@@ -1,21 +1,44 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 
 from portal.auth import bp
 from portal.auth.forms import LoginForm, ProfileForm
+from portal.auth.session import sign_in
 from portal.extensions import db
+from portal.models.audit import AuditEvent
+from portal.models.types import utcnow
 from portal.models.users import User
 from portal.security import home_endpoint
 from portal.services.audit import record_event
 
 logger = logging.getLogger(__name__)
+
+
+THROTTLE_ATTEMPTS = 5
+THROTTLE_WINDOW_MINUTES = 15
+
+
+def login_is_throttled(user: User) -> bool:
+    """Tell whether the account had too many failed sign-ins in the window."""
+    since = utcnow() - timedelta(minutes=THROTTLE_WINDOW_MINUTES)
+    failures = db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.object_type == User.__tablename__,
+            AuditEvent.object_id == user.id,
+            AuditEvent.action == "login_failed",
+            AuditEvent.occurred_at >= since,
+        )
+    )
+    return failures >= THROTTLE_ATTEMPTS
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -48,14 +71,28 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is None or not user.check_password(form.password.data):
+        if user is not None and login_is_throttled(user):
+            logger.warning("login throttled for user %s", user.id)
+            form.password.errors.append(
+                ngettext(
+                    "Too many failed sign-ins for this account. "
+                    "Wait %(num)d minute and try again.",
+                    "Too many failed sign-ins for this account. "
+                    "Wait %(num)d minutes and try again.",
+                    THROTTLE_WINDOW_MINUTES,
+                )
+            )
+        elif user is None or not user.check_password(form.password.data):
             logger.info("failed login for e-mail %s", email)
+            if user is not None:
+                record_event(None, "login_failed", user)
+                db.session.commit()
             form.password.errors.append(_("Wrong e-mail or password."))
         elif not user.is_active:
             logger.info("login refused for inactive user %s", user.id)
             form.email.errors.append(_("This account has been deactivated."))
         else:
-            login_user(user)
+            sign_in(user)
             logger.info("user %s signed in", user.id)
             target = _safe_next(request.args.get("next"))
             return redirect(target or url_for(home_endpoint(user.role)), code=303)
@@ -67,6 +104,9 @@ def login():
 @login_required
 def logout():
     logger.info("user %s signed out", current_user.id)
+    # Replacing the token ends this session and every copy of its cookie.
+    current_user.rotate_session_token()
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"), code=303)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,9 @@ class User(UserMixin, db.Model):
     # team_approvers instead.
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session cookie's user id; replacing it signs the user out
+    # everywhere, since Flask's signed cookies cannot be revoked one by one.
+    session_token: Mapped[str | None] = mapped_column(sa.String(64))
 
     customer: Mapped[Customer | None] = relationship(back_populates="users")
     team: Mapped[Team | None] = relationship(
@@ -77,6 +81,16 @@ class User(UserMixin, db.Model):
     @property
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login stores in the session: user id and token."""
+        if not self.session_token:
+            self.rotate_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """Invalidate every session of this user; the caller commits."""
+        self.session_token = secrets.token_hex(32)
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default method is scrypt.

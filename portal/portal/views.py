@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from io import BytesIO
@@ -21,25 +20,32 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Row, Select, func, or_, select
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import aliased, joinedload, undefer
 from sqlalchemy.orm.interfaces import ORMOption
 
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.htmx import is_htmx
-from portal.i18n import format_day, user_zone
+from portal.i18n import current_language, format_day, user_zone
 from portal.models import (
     ActivityType,
     EntryStatus,
     Statement,
     Ticket,
-    TicketStatus,
     TimeEntry,
     User,
 )
 from portal.models.billing import StatementStatus
 from portal.portal import bp
-from portal.portal.forms import PRIORITY_LABELS, STATUS_LABELS, TicketFilterForm
+from portal.portal.forms import (
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    TicketFilter,
+    TicketFilterForm,
+)
+from portal.services.customer_view import build_portal_log
+from portal.services.pdf import statement_filename
+from portal.services.sla_evidence import evaluate_ticket_sla
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +140,12 @@ def _is_last_day_of_month(day: date) -> bool:
 
 @bp.get("/")
 def tickets():
-    """List the customer's tickets, filtered by search text and status."""
-    form = TicketFilterForm(formdata=request.args)
+    """List the customer's tickets, filtered by text, status, category and period."""
+    form = TicketFilterForm(formdata=request.args, language=current_language())
     pagination = None
     approved_minutes: dict[int, int] = {}
     if form.validate():
-        statement = _ticket_list_select(form.q.data, form.selected_status())
+        statement = _ticket_list_select(form.ticket_filter(user_zone()))
         pagination = _paginate(statement, request.args.get("page", 1, type=int))
         approved_minutes = _approved_minutes_by_ticket(
             [ticket.id for ticket in pagination.items]
@@ -156,19 +162,23 @@ def tickets():
     return html, 422 if form.errors else 200
 
 
-def _ticket_list_select(
-    text: str | None, status: TicketStatus | None
-) -> Select[tuple[Ticket]]:
+def _ticket_list_select(filters: TicketFilter) -> Select[tuple[Ticket]]:
     statement = _customer_select(Ticket).options(joinedload(Ticket.category))
-    if text:
+    if filters.text:
         statement = statement.where(
             or_(
-                Ticket.key.icontains(text, autoescape=True),
-                Ticket.title.icontains(text, autoescape=True),
+                Ticket.key.icontains(filters.text, autoescape=True),
+                Ticket.title.icontains(filters.text, autoescape=True),
             )
         )
-    if status is not None:
-        statement = statement.where(Ticket.status == status)
+    if filters.statuses:
+        statement = statement.where(Ticket.status.in_(filters.statuses))
+    if filters.category_id is not None:
+        statement = statement.where(Ticket.category_id == filters.category_id)
+    if filters.opened_after is not None:
+        statement = statement.where(Ticket.opened_at >= filters.opened_after)
+    if filters.opened_before is not None:
+        statement = statement.where(Ticket.opened_at < filters.opened_before)
     return statement.order_by(Ticket.opened_at.desc(), Ticket.id.desc())
 
 
@@ -199,15 +209,19 @@ def _approved_minutes_by_ticket(ticket_ids: list[int]) -> dict[int, int]:
 
 @bp.get("/tickets/<key>")
 def ticket(key: str):
-    """Show a ticket and the log of its approved, billable time."""
+    """Show a ticket and the log of its approved, billable time.
+
+    The contract decides whether agents' names and worked time are shown.
+    """
     ticket = _customer_ticket_or_404(key)
-    entries = _visible_entry_rows(ticket.id)
-    total_minutes = sum(entry.minutes for entry in entries)
+    log = build_portal_log(ticket, _visible_entry_rows(ticket.id))
     return render_template(
         "portal/ticket.html",
         ticket=ticket,
-        entries=entries,
-        total_minutes=total_minutes,
+        entries=log.entries,
+        log=log,
+        total_minutes=log.billed_minutes,
+        ticket_sla=evaluate_ticket_sla(ticket),
     )
 
 
@@ -217,6 +231,7 @@ def _visible_entry_rows(ticket_id: int) -> Sequence[Row[Any]]:
     The rows carry only the columns the page shows: internal notes, rates and
     e-mail addresses are never even read from the database.
     """
+    activity = aliased(ActivityType, name="activity")
     statement = (
         select(
             TimeEntry.id,
@@ -224,10 +239,10 @@ def _visible_entry_rows(ticket_id: int) -> Sequence[Row[Any]]:
             TimeEntry.minutes,
             TimeEntry.description,
             User.name.label("agent_name"),
-            ActivityType,
+            activity,
         )
         .join(User, User.id == TimeEntry.agent_id)
-        .join(ActivityType, ActivityType.id == TimeEntry.activity_type_id)
+        .join(activity, activity.id == TimeEntry.activity_type_id)
         .where(TimeEntry.ticket_id == ticket_id, *CUSTOMER_VISIBLE_ENTRY)
         .order_by(TimeEntry.work_date, TimeEntry.id)
     )
@@ -258,7 +273,7 @@ def statement_pdf(statement_id: int):
         BytesIO(statement.pdf),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=_pdf_filename(statement.number),
+        download_name=statement_filename(statement),
         etag=statement.pdf_sha256,
         last_modified=statement.issued_at,
     )
@@ -288,9 +303,3 @@ def _check_pdf_digest(statement: Statement) -> None:
         ),
         500,
     )
-
-
-def _pdf_filename(number: str) -> str:
-    # Statement numbers may contain "/" or spaces, which break file names.
-    safe_number = re.sub(r"[^A-Za-z0-9._-]+", "-", number).strip("-")
-    return _("statement-%(number)s.pdf", number=safe_number)

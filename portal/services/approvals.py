@@ -1,318 +1,184 @@
-"""Approval of submitted time entries: the queue and the decisions on it.
+"""Decisions on time entries: approve, reject, decide a selection, reverse.
 
 Decisions lock the entry rows (SELECT ... FOR UPDATE on PostgreSQL) before they
 check them. When two team leads decide the same entry at once, the second one
 waits for the lock and then reads the first decision. TimeEntry.version is a
 second guard: an UPDATE that finds another version raises StaleDataError, which
 the app turns into a 409 response.
+
+An approver decides only entries of agents in the teams they approve (admins
+decide any), and no user decides their own entries. A decision on one entry
+raises DomainError when it is not allowed. A decision on several entries (a
+selection or an agent's week) decides those it may and reports the others as
+skipped with the reason; when it decides none, it raises BulkDecisionError.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager
+from flask_babel import ngettext
 
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import format_day, format_timestamp
-from portal.models import (
-    Customer,
-    EntryStatus,
-    Role,
-    Ticket,
-    TimeEntry,
-    User,
-)
+from portal.models import AuditEvent, EntryStatus, Ticket, TimeEntry, User
 from portal.models.types import utcnow
+from portal.services import notifications
+from portal.services.approval_queue import (
+    TIME_LOGGING_ROLES,
+    ApproverScope,
+    scope_for,
+    week_start_of,
+)
 from portal.services.audit import record_event, snapshot
+
+__all__ = [
+    "TIME_LOGGING_ROLES",
+    "BulkDecisionError",
+    "BulkResult",
+    "Decision",
+    "approve_entry",
+    "approve_group",
+    "decide_entries",
+    "reject_entry",
+    "reverse_approval",
+]
 
 logger = logging.getLogger(__name__)
 
 AUDITED_FIELDS = ["status", "decided_by_id", "rejection_reason"]
+REVERSAL_FIELDS = ["status", "decided_by_id", "decided_at", "rejection_reason"]
 MAX_REASON_LENGTH = 1000
-TIME_LOGGING_ROLES = (Role.AGENT, Role.APPROVER, Role.ADMIN)
+# A selection larger than this is rejected, so one request stays short.
+MAX_SELECTION = 1000
+REVERSED_ACTION = "approval_reversed"
 
 
-def week_start_of(day: date) -> date:
-    """Return the Monday of the ISO week that contains day."""
-    return day - timedelta(days=day.weekday())
+class Decision(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
-def group_dom_id(agent_id: int, week_start: date) -> str:
-    """Return the HTML id of the queue group of an agent and week."""
-    return f"group-{agent_id}-{week_start.isoformat()}"
+class ReasonKind(enum.Enum):
+    REJECTION = "rejection"
+    REVERSAL = "reversal"
 
 
 @dataclass(frozen=True)
-class QueueFilter:
-    """The agent and the customer that narrow the queue. None matches all."""
+class SkippedEntry:
+    """An entry a bulk decision left alone, with the translated reason."""
 
-    agent_id: int | None = None
-    customer_id: int | None = None
-
-    @property
-    def is_active(self) -> bool:
-        return self.agent_id is not None or self.customer_id is not None
+    entry_id: int
+    work_date: date | None
+    ticket_key: str | None
+    reason: str
 
 
 @dataclass
-class QueueGroup:
-    """The submitted entries of one agent in one ISO week, in date order.
+class BulkResult:
+    """The entries a bulk decision decided and those it skipped."""
 
-    seen_versions maps entry id to the version the approver was shown. When it is
-    set, "Approve all" sends those versions instead of the current ones, so an
-    entry changed after the page loaded makes the group approval fail.
-    """
-
-    agent: User
-    week_start: date
-    entries: list[TimeEntry] = field(default_factory=list)
-    seen_versions: dict[int, int] | None = None
-
-    @property
-    def week_end(self) -> date:
-        return self.week_start + timedelta(days=6)
-
-    @property
-    def dom_id(self) -> str:
-        return group_dom_id(self.agent.id, self.week_start)
-
-    @property
-    def total_minutes(self) -> int:
-        return sum(entry.minutes for entry in self.entries)
-
-    @property
-    def billable_minutes(self) -> int:
-        return sum(entry.minutes for entry in self.entries if entry.is_billable)
-
-    @property
-    def approval_versions(self) -> dict[int, int]:
-        """Map each entry id to the version that "Approve all" expects."""
-        if self.seen_versions is None:
-            return {entry.id: entry.version for entry in self.entries}
-        return {entry.id: self.seen_versions[entry.id] for entry in self.entries}
+    decided: list[TimeEntry] = field(default_factory=list)
+    skipped: list[SkippedEntry] = field(default_factory=list)
 
 
-# Queue queries
+class BulkDecisionError(DomainError):
+    """A bulk decision that decided no entry; skipped gives each entry's reason."""
+
+    def __init__(self, message: str, skipped: list[SkippedEntry]) -> None:
+        super().__init__(message, 409)
+        self.skipped = skipped
 
 
-def _submitted_entries_query(filters: QueueFilter) -> sa.Select:
-    # One query with joined agent, ticket, customer and activity, so rendering
-    # hundreds of rows issues no further SELECTs.
-    query = (
-        sa.select(TimeEntry)
-        .join(TimeEntry.agent)
-        .join(TimeEntry.ticket)
-        .join(Ticket.customer)
-        .join(TimeEntry.activity_type)
-        .where(
-            TimeEntry.status == EntryStatus.SUBMITTED,
-            TimeEntry.statement_id.is_(None),
-        )
-        .options(
-            contains_eager(TimeEntry.agent),
-            contains_eager(TimeEntry.ticket).contains_eager(Ticket.customer),
-            contains_eager(TimeEntry.activity_type),
-        )
-        .order_by(TimeEntry.work_date, Ticket.key, TimeEntry.id)
-    )
-    if filters.agent_id is not None:
-        query = query.where(TimeEntry.agent_id == filters.agent_id)
-    if filters.customer_id is not None:
-        query = query.where(Ticket.customer_id == filters.customer_id)
-    return query
-
-
-def list_groups(filters: QueueFilter) -> list[QueueGroup]:
-    """Return the submitted entries grouped by agent and week.
-
-    Groups are ordered by week, then by agent name.
-    """
-    entries = db.session.scalars(_submitted_entries_query(filters)).all()
-
-    groups: dict[tuple[int, date], QueueGroup] = {}
-    for entry in entries:
-        key = (entry.agent_id, week_start_of(entry.work_date))
-        if key not in groups:
-            groups[key] = QueueGroup(agent=entry.agent, week_start=key[1])
-        groups[key].entries.append(entry)
-
-    return sorted(
-        groups.values(),
-        key=lambda group: (
-            group.week_start,
-            group.agent.name.casefold(),
-            group.agent.id,
-        ),
-    )
-
-
-def load_group(
-    agent_id: int,
-    week_start: date,
-    filters: QueueFilter,
-    seen_versions: Mapping[int, int] | None = None,
-) -> QueueGroup:
-    """Return the group of an agent and week as the queue shows it now.
-
-    With seen_versions, the group keeps only the entries the approver was shown.
-    """
-    week_start = week_start_of(week_start)
-    query = _submitted_entries_query(filters).where(
-        TimeEntry.agent_id == agent_id,
-        TimeEntry.work_date.between(week_start, week_start + timedelta(days=6)),
-    )
-    if seen_versions is not None:
-        query = query.where(TimeEntry.id.in_(list(seen_versions)))
-
-    entries = list(db.session.scalars(query).all())
-    agent = db.session.get(User, agent_id)
-    if agent is None:
-        raise DomainError(_("This agent does not exist."), 404)
-
-    seen = dict(seen_versions) if seen_versions is not None else None
-    return QueueGroup(agent, week_start, entries, seen)
-
-
-def count_waiting(filters: QueueFilter | None = None) -> int:
-    """Return how many entries wait for a decision, within filters if given."""
-    query = (
-        sa.select(sa.func.count(TimeEntry.id))
-        .join(TimeEntry.ticket)
-        .where(
-            TimeEntry.status == EntryStatus.SUBMITTED,
-            TimeEntry.statement_id.is_(None),
-        )
-    )
-    if filters is not None and filters.agent_id is not None:
-        query = query.where(TimeEntry.agent_id == filters.agent_id)
-    if filters is not None and filters.customer_id is not None:
-        query = query.where(Ticket.customer_id == filters.customer_id)
-    return db.session.scalar(query) or 0
-
-
-def filter_agents() -> list[User]:
-    """Return the staff users who can log time, by name, for the agent filter."""
-    query = (
-        sa.select(User)
-        .where(User.role.in_(TIME_LOGGING_ROLES))
-        .order_by(sa.func.lower(User.name), User.id)
-    )
-    return list(db.session.scalars(query).all())
-
-
-def filter_customers() -> list[Customer]:
-    """Return all customers, by name, for the customer filter."""
-    query = sa.select(Customer).order_by(sa.func.lower(Customer.name), Customer.id)
-    return list(db.session.scalars(query).all())
-
-
-def load_entry(entry_id: int) -> TimeEntry | None:
-    """Return one entry with its agent, ticket, customer and activity loaded."""
-    query = (
-        sa.select(TimeEntry)
-        .join(TimeEntry.agent)
-        .join(TimeEntry.ticket)
-        .join(Ticket.customer)
-        .join(TimeEntry.activity_type)
-        .where(TimeEntry.id == entry_id)
-        .options(
-            contains_eager(TimeEntry.agent),
-            contains_eager(TimeEntry.ticket).contains_eager(Ticket.customer),
-            contains_eager(TimeEntry.activity_type),
-        )
-    )
-    return db.session.scalar(query)
-
-
-# Decisions
+# Decisions on one entry
 
 
 def approve_entry(
-    actor: User, entry: TimeEntry, expected_version: int | None = None
+    actor: User,
+    entry: TimeEntry,
+    expected_version: int | None = None,
+    scope: ApproverScope | None = None,
 ) -> TimeEntry:
     """Approve one submitted entry of another agent.
 
     expected_version is the version the approver was shown. When it is given, an
     entry changed since then is not approved. Raises DomainError: 403 for one's
-    own entry, 404 for a deleted one, 409 for one already decided, billed or
-    changed.
+    own entry, 404 for a deleted one or one outside the approver's teams, 409 for
+    one already decided, billed or changed.
     """
     _lock_entry(entry)
-    _check_decidable(actor, entry, expected_version, in_group=False)
+    _raise_denial(actor, entry, expected_version, scope or scope_for(actor))
     _decide(actor, entry, EntryStatus.APPROVED, reason=None)
     db.session.flush()
     return entry
 
 
 def reject_entry(
-    actor: User, entry: TimeEntry, reason: str, expected_version: int | None = None
+    actor: User,
+    entry: TimeEntry,
+    reason: str,
+    expected_version: int | None = None,
+    scope: ApproverScope | None = None,
 ) -> TimeEntry:
-    """Reject one submitted entry of another agent, with the reason for the agent.
+    """Reject one submitted entry of another agent and notify the agent.
 
     Raises DomainError 422 for an empty or too long reason and otherwise the same
     errors as approve_entry.
     """
     reason = clean_reason(reason)
     _lock_entry(entry)
-    _check_decidable(actor, entry, expected_version, in_group=False)
+    _raise_denial(actor, entry, expected_version, scope or scope_for(actor))
     _decide(actor, entry, EntryStatus.REJECTED, reason=reason)
     db.session.flush()
+    notifications.notify_entries_rejected(actor, [entry], reason)
     return entry
 
 
-def approve_group(
+def reverse_approval(
     actor: User,
-    agent_id: int,
-    week_start: date,
-    expected_versions: Mapping[int, int] | None = None,
-) -> list[TimeEntry]:
-    """Approve the submitted entries of an agent in the week containing week_start.
+    entry: TimeEntry,
+    reason: str,
+    expected_version: int | None = None,
+    scope: ApproverScope | None = None,
+) -> TimeEntry:
+    """Put an approved entry back in the queue, with the reason, and notify its agent.
 
-    Without expected_versions every submitted entry of the group is approved.
-    With it, exactly those entries are approved, and only if each one still has
-    the version given. Either all entries are approved or none: any refused entry
-    raises DomainError and the caller's transaction is rolled back.
+    The entry becomes submitted again and loses its decision. Raises DomainError:
+    422 for a missing or too long reason, 404 for an entry outside the
+    approver's teams, 403 for one's own entry, 409 for an entry that is on a
+    statement, is not approved or changed after expected_version.
     """
-    week_start = week_start_of(week_start)
-    if actor.id == agent_id:
-        logger.warning(
-            "user %s tried to approve their own week %s", actor.id, week_start
-        )
-        raise DomainError(_own_entries_message(), 403)
+    reason = clean_reason(reason, ReasonKind.REVERSAL)
+    _lock_entry(entry)
+    _check_reversible(actor, entry, expected_version, scope or scope_for(actor))
 
-    entries = _lock_group(agent_id, week_start, expected_versions)
-    if not entries:
-        raise DomainError(
-            _("No entries of this agent and week are waiting for approval."), 409
-        )
-    for entry in entries:
-        expected = expected_versions.get(entry.id) if expected_versions else None
-        _check_decidable(actor, entry, expected, in_group=True)
-
-    for entry in entries:
-        _decide(actor, entry, EntryStatus.APPROVED, reason=None)
+    before = snapshot(entry, REVERSAL_FIELDS)
+    entry.status = EntryStatus.SUBMITTED
+    entry.decided_by = None
+    entry.decided_by_id = None
+    entry.decided_at = None
+    entry.rejection_reason = None
+    after = snapshot(entry, REVERSAL_FIELDS)
+    record_event(actor, REVERSED_ACTION, entry, before, after, reason)
     db.session.flush()
-    logger.info(
-        "user %s approved %d entries of agent %s for the week of %s",
-        actor.id,
-        len(entries),
-        agent_id,
-        week_start,
-    )
-    return entries
+
+    notifications.notify_approval_reversed(actor, entry, reason)
+    return entry
 
 
-def clean_reason(reason: str | None) -> str:
-    """Return the rejection reason without surrounding blanks, or raise DomainError."""
+def clean_reason(reason: str | None, kind: ReasonKind = ReasonKind.REJECTION) -> str:
+    """Return the reason without surrounding blanks, or raise DomainError 422."""
     text = (reason or "").strip()
     if not text:
+        if kind == ReasonKind.REVERSAL:
+            raise DomainError(_("Enter the reason for reversing the approval."), 422)
         raise DomainError(_("Enter the reason for the rejection."), 422)
     if len(text) > MAX_REASON_LENGTH:
         raise DomainError(
@@ -325,6 +191,141 @@ def clean_reason(reason: str | None) -> str:
     return text
 
 
+# Decisions on several entries
+
+
+def decide_entries(
+    actor: User,
+    decision: Decision,
+    expected_versions: Mapping[int, int],
+    reason: str | None = None,
+    scope: ApproverScope | None = None,
+) -> BulkResult:
+    """Approve or reject the selected entries that actor may decide.
+
+    expected_versions maps each selected entry id to the version the approver
+    was shown. Entries that are missing, outside the approver's teams, their
+    own, billed, already decided or changed are skipped with the reason.
+    Raises DomainError 422 for an empty selection or, when rejecting, a missing
+    reason, and BulkDecisionError when no entry could be decided.
+    """
+    if not expected_versions:
+        raise DomainError(_("Select at least one entry."), 422)
+    if len(expected_versions) > MAX_SELECTION:
+        raise DomainError(
+            _("Select at most %(max)d entries at once.", max=MAX_SELECTION), 422
+        )
+    if decision == Decision.REJECT:
+        reason = clean_reason(reason)
+
+    scope = scope or scope_for(actor)
+    entries = _lock_entries(
+        sa.select(TimeEntry).where(TimeEntry.id.in_(list(expected_versions)))
+    )
+    result = BulkResult()
+    found = {entry.id for entry in entries}
+    for entry_id in sorted(set(expected_versions) - found):
+        result.skipped.append(SkippedEntry(entry_id, None, None, _missing_message()))
+
+    _decide_each(actor, decision, entries, expected_versions, reason, scope, result)
+    _finish_bulk(actor, decision, result, reason)
+    return result
+
+
+def approve_group(
+    actor: User,
+    agent_id: int,
+    week_start: date,
+    expected_versions: Mapping[int, int] | None = None,
+    scope: ApproverScope | None = None,
+) -> BulkResult:
+    """Approve the submitted entries of an agent in the week containing week_start.
+
+    Without expected_versions every submitted entry of the group is approved.
+    With it, exactly those entries are considered, and an entry whose version
+    differs is skipped. Raises DomainError: 404 for an agent outside the
+    approver's teams, 403 for one's own week, 400 when expected_versions lists
+    entries of another group, and 409 (BulkDecisionError) when no entry could
+    be approved.
+    """
+    week_start = week_start_of(week_start)
+    scope = scope or scope_for(actor)
+    if actor.id == agent_id:
+        logger.warning(
+            "user %s tried to approve their own week %s", actor.id, week_start
+        )
+        raise DomainError(_own_entries_message(), 403)
+    agent = db.session.get(User, agent_id)
+    if agent is None or not scope.allows_agent(agent):
+        logger.info(
+            "user %s may not decide the entries of agent %s", actor.id, agent_id
+        )
+        raise DomainError(_("This agent is not in any of your teams."), 404)
+
+    entries = _lock_group(agent_id, week_start, expected_versions)
+    if not entries:
+        raise DomainError(
+            _("No entries of this agent and week are waiting for approval."), 409
+        )
+    result = BulkResult()
+    versions = expected_versions or {}
+    _decide_each(actor, Decision.APPROVE, entries, versions, None, scope, result)
+    _finish_bulk(actor, Decision.APPROVE, result, None)
+    return result
+
+
+def _decide_each(
+    actor: User,
+    decision: Decision,
+    entries: list[TimeEntry],
+    expected_versions: Mapping[int, int],
+    reason: str | None,
+    scope: ApproverScope,
+    result: BulkResult,
+) -> None:
+    status = (
+        EntryStatus.APPROVED if decision == Decision.APPROVE else EntryStatus.REJECTED
+    )
+    for entry in entries:
+        denial = _denial(actor, entry, expected_versions.get(entry.id), scope)
+        if denial is not None:
+            message, _status = denial
+            result.skipped.append(
+                SkippedEntry(entry.id, entry.work_date, entry.ticket.key, message)
+            )
+            continue
+        _decide(actor, entry, status, reason)
+        result.decided.append(entry)
+
+
+def _finish_bulk(
+    actor: User, decision: Decision, result: BulkResult, reason: str | None
+) -> None:
+    if not result.decided:
+        logger.info(
+            "user %s decided none of the entries %s",
+            actor.id,
+            [skipped.entry_id for skipped in result.skipped],
+        )
+        raise BulkDecisionError(
+            _nothing_decided_message(result.skipped), result.skipped
+        )
+
+    db.session.flush()
+    if decision == Decision.REJECT and reason is not None:
+        notifications.notify_entries_rejected(actor, result.decided, reason)
+    logger.info(
+        "user %s %s %d entries and skipped %d",
+        actor.id,
+        "approved" if decision == Decision.APPROVE else "rejected",
+        len(result.decided),
+        len(result.skipped),
+    )
+
+
+# Locks and checks
+
+
 def _lock_entry(entry: TimeEntry) -> None:
     # Reload the row under a lock so the checks below see the latest decision.
     # SQLite ignores FOR UPDATE, but it allows one writer at a time.
@@ -335,34 +336,50 @@ def _lock_entry(entry: TimeEntry) -> None:
         # Reading entry.id would try to load the missing row again.
         entry_id = sa.inspect(entry).identity[0]
         logger.info("entry %s was deleted before the decision: %s", entry_id, error)
-        raise DomainError(
-            _("This entry no longer exists. Reload the page."), 404
-        ) from error
+        raise DomainError(_missing_message(), 404) from error
+
+
+def _lock_entries(query: sa.Select) -> list[TimeEntry]:
+    """Lock the entries of query in id order and load their tickets and users.
+
+    Locking in id order keeps two bulk decisions from deadlocking. The tickets
+    and users are loaded in two further queries, so the checks and messages
+    find them in the session instead of loading them one at a time.
+    """
+    query = (
+        query.order_by(TimeEntry.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    entries = list(db.session.scalars(query))
+    if not entries:
+        return entries
+
+    ticket_ids = {entry.ticket_id for entry in entries}
+    user_ids = {entry.agent_id for entry in entries}
+    user_ids |= {entry.decided_by_id for entry in entries if entry.decided_by_id}
+    db.session.scalars(sa.select(Ticket).where(Ticket.id.in_(ticket_ids))).all()
+    db.session.scalars(sa.select(User).where(User.id.in_(user_ids))).all()
+    return entries
 
 
 def _lock_group(
     agent_id: int, week_start: date, expected_versions: Mapping[int, int] | None
 ) -> list[TimeEntry]:
-    query = (
-        sa.select(TimeEntry)
-        .where(
-            TimeEntry.agent_id == agent_id,
-            TimeEntry.work_date.between(week_start, week_start + timedelta(days=6)),
-        )
-        .order_by(TimeEntry.work_date, TimeEntry.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    week_end = week_start + timedelta(days=6)
+    query = sa.select(TimeEntry).where(
+        TimeEntry.agent_id == agent_id,
+        TimeEntry.work_date.between(week_start, week_end),
     )
     if expected_versions is None:
-        query = query.where(
-            TimeEntry.status == EntryStatus.SUBMITTED,
-            TimeEntry.statement_id.is_(None),
+        return _lock_entries(
+            query.where(
+                TimeEntry.status == EntryStatus.SUBMITTED,
+                TimeEntry.statement_id.is_(None),
+            )
         )
-        return list(db.session.scalars(query).all())
 
-    entries = list(
-        db.session.scalars(query.where(TimeEntry.id.in_(list(expected_versions))))
-    )
+    entries = _lock_entries(query.where(TimeEntry.id.in_(list(expected_versions))))
     if len(entries) != len(expected_versions):
         logger.warning(
             "group approval for agent %s week %s listed entries %s of other groups",
@@ -376,12 +393,28 @@ def _lock_group(
     return entries
 
 
-def _check_decidable(
-    actor: User, entry: TimeEntry, expected_version: int | None, in_group: bool
+def _raise_denial(
+    actor: User, entry: TimeEntry, expected_version: int | None, scope: ApproverScope
 ) -> None:
+    denial = _denial(actor, entry, expected_version, scope)
+    if denial is not None:
+        message, status = denial
+        raise DomainError(message, status)
+
+
+def _denial(
+    actor: User, entry: TimeEntry, expected_version: int | None, scope: ApproverScope
+) -> tuple[str, int] | None:
+    """Return why actor may not decide entry, with the HTTP status, or None."""
+    # Own entries first: a lead's own entries may be outside their teams, and
+    # "not yours to decide" is the clearer message then.
     if entry.agent_id == actor.id:
         logger.warning("user %s tried to decide their own entry %s", actor.id, entry.id)
-        raise DomainError(_own_entries_message(), 403)
+        return _own_entries_message(), 403
+
+    if not scope.allows_agent(entry.agent):
+        _log_out_of_scope(actor, entry)
+        return _missing_message(), 404
 
     if entry.statement_id is not None:
         logger.info(
@@ -389,13 +422,11 @@ def _check_decidable(
             entry.id,
             entry.statement_id,
         )
-        raise DomainError(
-            _("This entry is on an issued statement and can no longer change."), 409
-        )
+        return _billed_message(), 409
 
     if entry.status != EntryStatus.SUBMITTED:
         logger.info("cannot decide entry %s: its status is %s", entry.id, entry.status)
-        raise DomainError(_not_waiting_message(entry, in_group), 409)
+        return _not_waiting_message(entry), 409
 
     if expected_version is not None and entry.version != expected_version:
         logger.info(
@@ -404,7 +435,62 @@ def _check_decidable(
             entry.version,
             expected_version,
         )
-        raise DomainError(_changed_message(entry, in_group), 409)
+        return _changed_message(), 409
+    return None
+
+
+def _check_reversible(
+    actor: User, entry: TimeEntry, expected_version: int | None, scope: ApproverScope
+) -> None:
+    if entry.agent_id == actor.id:
+        logger.warning(
+            "user %s tried to reverse the approval of their own entry %s",
+            actor.id,
+            entry.id,
+        )
+        raise DomainError(
+            _("You cannot reverse the approval of your own time entry."), 403
+        )
+
+    if not scope.allows_agent(entry.agent):
+        _log_out_of_scope(actor, entry)
+        raise DomainError(_missing_message(), 404)
+
+    if entry.statement_id is not None:
+        logger.info(
+            "cannot reverse entry %s: it is on statement %s",
+            entry.id,
+            entry.statement_id,
+        )
+        raise DomainError(
+            _(
+                "This entry is on an issued statement, so its approval can no "
+                "longer be reversed."
+            ),
+            409,
+        )
+
+    if entry.status != EntryStatus.APPROVED:
+        logger.info("cannot reverse entry %s: its status is %s", entry.id, entry.status)
+        raise DomainError(_not_approved_message(entry), 409)
+
+    if expected_version is not None and entry.version != expected_version:
+        logger.info(
+            "cannot reverse entry %s: its version is %s but the approver saw %s",
+            entry.id,
+            entry.version,
+            expected_version,
+        )
+        raise DomainError(_changed_message(), 409)
+
+
+def _log_out_of_scope(actor: User, entry: TimeEntry) -> None:
+    logger.info(
+        "user %s may not decide entry %s of agent %s: not in their teams",
+        actor.id,
+        entry.id,
+        entry.agent_id,
+    )
 
 
 def _decide(
@@ -425,6 +511,10 @@ def _decide(
 # Error messages
 
 
+def _missing_message() -> str:
+    return _("This entry no longer exists. Reload the page.")
+
+
 def _own_entries_message() -> str:
     return _(
         "You cannot approve or reject your own time entries. "
@@ -432,50 +522,76 @@ def _own_entries_message() -> str:
     )
 
 
-def _not_waiting_message(entry: TimeEntry, in_group: bool) -> str:
+def _billed_message() -> str:
+    return _("This entry is on an issued statement and can no longer change.")
+
+
+def _changed_message() -> str:
+    return _(
+        "This entry was changed after you loaded the page. "
+        "Reload the page and review it again."
+    )
+
+
+def _not_waiting_message(entry: TimeEntry) -> str:
     decided = entry.status in (EntryStatus.APPROVED, EntryStatus.REJECTED)
     if not decided or entry.decided_by is None or entry.decided_at is None:
-        if in_group:
-            return _(
-                "The entry of %(day)s on ticket %(key)s is no longer waiting for "
-                "approval. Reload the page.",
-                day=format_day(entry.work_date),
-                key=entry.ticket.key,
-            )
         return _("This entry is no longer waiting for approval. Reload the page.")
 
     params = {
         "name": entry.decided_by.name,
         "when": format_timestamp(entry.decided_at),
-        "day": format_day(entry.work_date),
-        "key": entry.ticket.key,
     }
     if entry.status == EntryStatus.APPROVED:
-        if in_group:
-            return _(
-                "The entry of %(day)s on ticket %(key)s was already approved by "
-                "%(name)s on %(when)s. Reload the page.",
-                **params,
-            )
         return _("Already approved by %(name)s on %(when)s.", **params)
-    if in_group:
-        return _(
-            "The entry of %(day)s on ticket %(key)s was already rejected by "
-            "%(name)s on %(when)s. Reload the page.",
-            **params,
-        )
     return _("Already rejected by %(name)s on %(when)s.", **params)
 
 
-def _changed_message(entry: TimeEntry, in_group: bool) -> str:
-    if in_group:
-        return _(
-            "The entry of %(day)s on ticket %(key)s was changed after you loaded "
-            "the page. Reload the page and review it again.",
-            day=format_day(entry.work_date),
-            key=entry.ticket.key,
+def _not_approved_message(entry: TimeEntry) -> str:
+    if entry.status == EntryStatus.SUBMITTED:
+        event = _last_reversal(entry)
+        if event is not None and event.actor is not None:
+            return _(
+                "The approval was already reversed by %(name)s on %(when)s.",
+                name=event.actor.name,
+                when=format_timestamp(event.occurred_at),
+            )
+    if entry.status == EntryStatus.REJECTED and entry.decided_by is not None:
+        return _not_waiting_message(entry)
+    return _("This entry is not approved, so there is no approval to reverse.")
+
+
+def _last_reversal(entry: TimeEntry) -> AuditEvent | None:
+    query = (
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.object_type == TimeEntry.__tablename__,
+            AuditEvent.object_id == entry.id,
+            AuditEvent.action == REVERSED_ACTION,
         )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def _nothing_decided_message(skipped: Iterable[SkippedEntry]) -> str:
+    skipped = list(skipped)
+    if len(skipped) == 1:
+        return skipped[0].reason
+    return ngettext(
+        "No entry was decided.",
+        "None of the %(num)d entries was decided.",
+        len(skipped),
+    )
+
+
+def skipped_label(skipped: SkippedEntry) -> str:
+    """Return how a skipped entry is named in messages: its date and ticket."""
+    if skipped.work_date is None or skipped.ticket_key is None:
+        return _("Entry %(id)d", id=skipped.entry_id)
     return _(
-        "This entry was changed after you loaded the page. "
-        "Reload the page and review it again."
+        "%(day)s, ticket %(key)s",
+        day=format_day(skipped.work_date),
+        key=skipped.ticket_key,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,9 @@ def json_value(value: Any) -> Any:
     """Convert a column value to something JSON keeps without loss."""
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, time) and not (value.second or value.microsecond):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

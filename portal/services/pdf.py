@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -24,6 +26,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from portal.models import Statement
+from portal.services.sla_evidence import SlaEvidence, template_helpers
 from portal.services.statements import company_zone, month_label, summarize
 
 logger = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ logger = logging.getLogger(__name__)
 # File name stems by statement language. They are not gettext messages, so a
 # download name does not change with the state of the translation catalogue.
 FILENAME_STEMS = {"it": "rendiconto", "en": "statement"}
+SLA_ANNEX_STEMS = {"it": "allegato-sla", "en": "sla-annex"}
 
 
 class StaticFilesFetcher(URLFetcher):
@@ -69,18 +73,13 @@ def render_statement_pdf(statement: Statement) -> bytes:
     Texts are in the statement's language. Internal notes cannot appear because
     StatementLine has no such field.
     """
-    static_root = Path(current_app.static_folder or "static")
-    fetcher = StaticFilesFetcher(static_root)
     language = statement.language
 
     with force_locale(language):
         html = render_template("pdf/statement.html", **_template_context(statement))
         page_css = _page_margin_css()
 
-    document = HTML(
-        string=html, base_url=static_root.resolve().as_uri() + "/", url_fetcher=fetcher
-    )
-    pdf = document.write_pdf(stylesheets=[CSS(string=page_css, url_fetcher=fetcher)])
+    pdf = _write_pdf(html, page_css)
     logger.debug(
         "rendered PDF of statement %s: %s lines, %s bytes",
         statement.number,
@@ -88,6 +87,61 @@ def render_statement_pdf(statement: Statement) -> bytes:
         len(pdf),
     )
     return pdf
+
+
+def render_sla_annex_pdf(evidence: SlaEvidence) -> bytes:
+    """Render a month's SLA figures as an A4 annex to the statement.
+
+    Texts are in the customer's language and times in the company's time zone,
+    which the annex names. The figures are computed when called, so clocks still
+    running can differ from one rendering to the next.
+    """
+    language = evidence.customer.language
+    with force_locale(language):
+        html = render_template("pdf/sla_annex.html", **_sla_annex_context(evidence))
+        page_css = _page_margin_css(
+            _("This annex reports service levels; it is not a tax invoice.")
+        )
+
+    pdf = _write_pdf(html, page_css)
+    logger.debug(
+        "rendered SLA annex of customer %s for %s: %s tickets, %s bytes",
+        evidence.customer.id,
+        evidence.month.isoformat(),
+        evidence.ticket_count,
+        len(pdf),
+    )
+    return pdf
+
+
+def _sla_annex_context(evidence: SlaEvidence) -> dict:
+    config = current_app.config
+    language = evidence.customer.language
+    return {
+        **template_helpers(language, ZoneInfo(evidence.timezone)),
+        "evidence": evidence,
+        "language": language,
+        "period": month_label(evidence.month, language),
+        "company_name": config["COMPANY_NAME"],
+        "company_address": config["COMPANY_ADDRESS"],
+        "company_vat_number": config["COMPANY_VAT_NUMBER"],
+    }
+
+
+def sla_annex_filename(evidence: SlaEvidence) -> str:
+    """Return the annex's download name, e.g. allegato-sla-2026-11.pdf in Italian."""
+    stem = SLA_ANNEX_STEMS.get(evidence.customer.language, SLA_ANNEX_STEMS["en"])
+    return f"{stem}-{evidence.month:%Y-%m}.pdf"
+
+
+def _write_pdf(html: str, page_css: str) -> bytes:
+    """Lay out html on A4 pages, loading files only from static/."""
+    static_root = Path(current_app.static_folder or "static")
+    fetcher = StaticFilesFetcher(static_root)
+    document = HTML(
+        string=html, base_url=static_root.resolve().as_uri() + "/", url_fetcher=fetcher
+    )
+    return document.write_pdf(stylesheets=[CSS(string=page_css, url_fetcher=fetcher)])
 
 
 def _template_context(statement: Statement) -> dict:
@@ -105,11 +159,12 @@ def _template_context(statement: Statement) -> dict:
     }
 
 
-def _page_margin_css() -> str:
+def _page_margin_css(notice: str | None = None) -> str:
     """Build the @page rule whose footer texts come from the current locale.
 
-    The page counter must be CSS counters, so the translated sentence is split
-    at its placeholders and each literal part becomes a quoted CSS string.
+    notice is the footer's left text, the statement notice by default. The page
+    counter must be CSS counters, so the translated sentence is split at its
+    placeholders and each literal part becomes a quoted CSS string.
     """
     marker = "\x00"
     counter_text = _(
@@ -125,7 +180,8 @@ def _page_margin_css() -> str:
         elif part:
             counter_parts.append(css_string(part))
 
-    notice = _("This document is a statement of work, not a tax invoice.")
+    if notice is None:
+        notice = _("This document is a statement of work, not a tax invoice.")
     return (
         "@page {"
         f" @bottom-left {{ content: {css_string(notice)}; }}"
@@ -149,4 +205,6 @@ def css_string(text: str) -> str:
 def statement_filename(statement: Statement) -> str:
     """Return the download name, e.g. rendiconto-2026-0007.pdf in Italian."""
     stem = FILENAME_STEMS.get(statement.language, FILENAME_STEMS["en"])
-    return f"{stem}-{statement.number.replace('/', '-')}.pdf"
+    # Numbers contain "/" and could contain spaces, which break file names.
+    safe_number = re.sub(r"[^A-Za-z0-9._-]+", "-", statement.number).strip("-")
+    return f"{stem}-{safe_number}.pdf"

@@ -146,3 +146,67 @@ def test_update_approved_rejected(request_context, owner, ticket, activity, make
 
     assert caught.value.status == 409
     assert reload(entry).minutes == 30
+
+
+def test_create_rejects_date_before_ticket_opened(
+    request_context, owner, ticket, activity
+):
+    opened_on = ticket.opened_at.astimezone(ZoneInfo("Europe/Rome")).date()
+    data = _data(activity, work_date=opened_on - timedelta(days=1))
+
+    with pytest.raises(EntryDataError) as caught:
+        service.create_entry(owner, ticket, data)
+
+    assert caught.value.field == "work_date"
+    assert "was opened on" in caught.value.message
+
+
+def test_create_accepts_day_ticket_opened(request_context, owner, ticket, activity):
+    opened_on = ticket.opened_at.astimezone(ZoneInfo("Europe/Rome")).date()
+    entry = service.create_entry(owner, ticket, _data(activity, work_date=opened_on))
+    assert entry.work_date == opened_on
+
+
+def test_create_rejects_day_over_24_hours(request_context, owner, ticket, activity):
+    day = datetime.now(ZoneInfo("Europe/Rome")).date()
+    service.create_entry(owner, ticket, _data(activity, work_date=day, minutes=1440))
+
+    with pytest.raises(EntryDataError) as caught:
+        service.create_entry(owner, ticket, _data(activity, work_date=day, minutes=1))
+
+    assert caught.value.field == "duration"
+    assert "24:00" in caught.value.message
+
+
+def test_update_day_total_excludes_entry_itself(
+    request_context, owner, ticket, activity
+):
+    day = datetime.now(ZoneInfo("Europe/Rome")).date()
+    entry = service.create_entry(
+        owner, ticket, _data(activity, work_date=day, minutes=600)
+    )
+    service.update_entry(owner, entry, _data(activity, work_date=day, minutes=1440))
+    assert entry.minutes == 1440
+
+
+def test_rejected_time_does_not_fill_day(
+    request_context, owner, ticket, activity, make_entry
+):
+    day = datetime.now(ZoneInfo("Europe/Rome")).date()
+    make_entry(ticket, owner, minutes=1440, work_date=day, status=EntryStatus.REJECTED)
+    entry = service.create_entry(owner, ticket, _data(activity, work_date=day))
+    assert entry.minutes == 30
+
+
+def test_create_strips_control_characters(request_context, owner, ticket, activity):
+    data = _data(activity, description="abc\x00def\x07", internal_note="a\x00b\tc")
+    entry = service.create_entry(owner, ticket, data)
+    assert entry.description == "abcdef"
+    assert entry.internal_note == "ab\tc"
+
+
+def test_create_rejects_invisible_description(request_context, owner, ticket, activity):
+    data = _data(activity, description="\u200b\u200b \u200b")
+    with pytest.raises(EntryDataError) as caught:
+        service.create_entry(owner, ticket, data)
+    assert caught.value.field == "description"

@@ -1,4 +1,8 @@
-"""Fixtures for the approval queue tests: a signed-in team lead, agents and tickets."""
+"""Fixtures for the approval queue tests: a signed-in team lead, agents and tickets.
+
+The lead approves the team "Help desk", which Marco Rossi and Anna Verdi are in,
+so the queue shows their entries.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,45 @@ from collections.abc import Callable
 import pytest
 from approvals_helpers import MONDAY
 
-from portal.models import Customer, EntryStatus, Role, Ticket, TimeEntry, User
+from portal.extensions import db
+from portal.models import Customer, EntryStatus, Role, Team, Ticket, TimeEntry, User
 
 
 @pytest.fixture
-def approver(login_as) -> User:
-    """Sign the client in as the team lead Laura Bianchi."""
-    return login_as(Role.APPROVER, name="Laura Bianchi", email="lead@example.com")
+def team() -> Team:
+    team = Team(name="Help desk")
+    db.session.add(team)
+    db.session.commit()
+    return team
 
 
 @pytest.fixture
-def agent(make_user) -> User:
-    return make_user(Role.AGENT, name="Marco Rossi", email="marco@example.com")
+def approver(login_as, team) -> User:
+    """Sign the client in as the team lead Laura Bianchi, approver of the team."""
+    lead = login_as(Role.APPROVER, name="Laura Bianchi", email="lead@example.com")
+    team.approvers.append(lead)
+    db.session.commit()
+    return lead
 
 
 @pytest.fixture
-def other_agent(make_user) -> User:
-    return make_user(Role.AGENT, name="Anna Verdi", email="anna@example.com")
+def agent(make_user, team) -> User:
+    return _member(
+        make_user(Role.AGENT, name="Marco Rossi", email="marco@example.com"), team
+    )
+
+
+@pytest.fixture
+def other_agent(make_user, team) -> User:
+    return _member(
+        make_user(Role.AGENT, name="Anna Verdi", email="anna@example.com"), team
+    )
+
+
+def _member(user: User, team: Team) -> User:
+    user.team = team
+    db.session.commit()
+    return user
 
 
 @pytest.fixture

@@ -395,7 +395,7 @@ def test_approve_group_htmx_empty_group(client, approver, agent, ticket, submit)
     assert "Approve all" not in group_text
 
 
-def test_approve_group_changed_entry_is_409(client, approver, agent, ticket, submit):
+def test_approve_group_skips_changed_entry(client, approver, agent, ticket, submit):
     entry = submit(ticket, agent)
     changed = submit(ticket, agent)
     seen = _versions(entry, changed)
@@ -404,10 +404,26 @@ def test_approve_group_changed_entry_is_409(client, approver, agent, ticket, sub
 
     response = client.post(_group_url(agent, MONDAY), data={"entries": seen})
 
+    assert response.status_code == 303
+    assert _reload(entry).status == EntryStatus.APPROVED
+    assert _reload(changed).status == EntryStatus.SUBMITTED
+    page = client.get("/approvals/").get_data(as_text=True)
+    assert "Approved 1 entry of Marco Rossi" in page
+    assert "Skipped 1 entry: 09/11/2026, ticket ASS-1001: This entry was changed" in (
+        page
+    )
+
+
+def test_approve_group_all_changed_is_409(client, approver, agent, ticket, submit):
+    changed = submit(ticket, agent)
+    seen = _versions(changed)
+    changed.minutes = 480
+    db.session.commit()
+
+    response = client.post(_group_url(agent, MONDAY), data={"entries": seen})
+
     assert response.status_code == 409
-    html = response.get_data(as_text=True)
-    assert "was changed after you loaded the page" in html
-    assert _reload(entry).status == EntryStatus.SUBMITTED
+    assert "was changed after you loaded the page" in response.get_data(as_text=True)
     assert _reload(changed).status == EntryStatus.SUBMITTED
 
 

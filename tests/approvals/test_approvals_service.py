@@ -13,8 +13,11 @@ from approvals_helpers import MONDAY, NEXT_MONDAY, SUNDAY, WEDNESDAY
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AuditEvent, EntryStatus, Role, TimeEntry, User
-from portal.services import approvals
-from portal.services.approvals import QueueFilter
+from portal.services import approval_queue, approvals
+from portal.services.approval_queue import ApproverScope, QueueFilter
+
+# The scope of an admin: every agent's entries.
+EVERYONE = ApproverScope(user_id=0, sees_all=True)
 
 
 @pytest.fixture
@@ -25,8 +28,11 @@ def request_context(app):
 
 
 @pytest.fixture
-def lead(make_user) -> User:
-    return make_user(Role.APPROVER, name="Laura Bianchi")
+def lead(make_user, team) -> User:
+    lead = make_user(Role.APPROVER, name="Laura Bianchi")
+    team.approvers.append(lead)
+    db.session.commit()
+    return lead
 
 
 def _audit_count(entry: TimeEntry) -> int:
@@ -37,16 +43,16 @@ def _audit_count(entry: TimeEntry) -> int:
 
 
 def test_week_start_of_is_monday():
-    assert approvals.week_start_of(MONDAY) == MONDAY
-    assert approvals.week_start_of(WEDNESDAY) == MONDAY
-    assert approvals.week_start_of(SUNDAY) == MONDAY
+    assert approval_queue.week_start_of(MONDAY) == MONDAY
+    assert approval_queue.week_start_of(WEDNESDAY) == MONDAY
+    assert approval_queue.week_start_of(SUNDAY) == MONDAY
 
 
 def test_list_groups_totals(agent, ticket, submit):
     submit(ticket, agent, minutes=25, work_date=MONDAY)
     submit(ticket, agent, minutes=35, work_date=WEDNESDAY, is_billable=False)
 
-    (group,) = approvals.list_groups(QueueFilter())
+    (group,) = approval_queue.load_queue(EVERYONE, QueueFilter()).groups
 
     assert group.agent.id == agent.id
     assert group.week_start == MONDAY
@@ -65,11 +71,13 @@ def test_count_waiting_with_filters(
     submit(ticket, other_agent)
     make_entry(ticket, agent, status=EntryStatus.APPROVED)
 
-    assert approvals.count_waiting() == 3
-    assert approvals.count_waiting(QueueFilter(agent_id=agent.id)) == 2
-    assert approvals.count_waiting(QueueFilter(customer_id=ticket.customer_id)) == 2
+    assert approval_queue.count_waiting(EVERYONE) == 3
+    by_agent = QueueFilter(agent_id=agent.id)
+    assert approval_queue.count_waiting(EVERYONE, by_agent) == 2
+    by_customer = QueueFilter(customer_id=ticket.customer_id)
+    assert approval_queue.count_waiting(EVERYONE, by_customer) == 2
     both = QueueFilter(agent_id=agent.id, customer_id=ticket.customer_id)
-    assert approvals.count_waiting(both) == 1
+    assert approval_queue.count_waiting(EVERYONE, both) == 1
 
 
 def test_load_group_keeps_seen_versions(agent, ticket, submit):
@@ -77,7 +85,9 @@ def test_load_group_keeps_seen_versions(agent, ticket, submit):
     entry.minutes = 90
     db.session.commit()
 
-    group = approvals.load_group(agent.id, WEDNESDAY, QueueFilter(), {entry.id: 1})
+    group = approval_queue.load_group(
+        EVERYONE, agent.id, WEDNESDAY, QueueFilter(), {entry.id: 1}
+    )
 
     assert group.week_start == MONDAY
     assert [e.id for e in group.entries] == [entry.id]
@@ -153,39 +163,63 @@ def test_approve_group_only_submitted_of_week(
     draft = make_entry(ticket, agent, status=EntryStatus.DRAFT, work_date=MONDAY)
     next_week = submit(ticket, agent, work_date=NEXT_MONDAY)
 
-    approved = approvals.approve_group(lead, agent.id, WEDNESDAY)
+    result = approvals.approve_group(lead, agent.id, WEDNESDAY)
     db.session.commit()
 
-    assert sorted(e.id for e in approved) == sorted(e.id for e in in_group)
+    assert sorted(e.id for e in result.decided) == sorted(e.id for e in in_group)
+    assert result.skipped == []
     assert all(e.status == EntryStatus.APPROVED for e in in_group)
     assert draft.status == EntryStatus.DRAFT
     assert next_week.status == EntryStatus.SUBMITTED
 
 
-def test_approve_group_all_or_nothing(
+def test_approve_group_skips_decided_entry(
     request_context, lead, make_user, agent, ticket, submit
 ):
     colleague = make_user(Role.APPROVER, name="Giulia Neri")
     fresh = submit(ticket, agent)
     decided = submit(ticket, agent, work_date=WEDNESDAY)
-    approvals.approve_entry(colleague, decided)
+    approvals.approve_entry(colleague, decided, scope=EVERYONE)
     db.session.commit()
 
-    with pytest.raises(DomainError) as caught:
-        approvals.approve_group(lead, agent.id, MONDAY, {fresh.id: 1, decided.id: 1})
+    result = approvals.approve_group(
+        lead, agent.id, MONDAY, {fresh.id: 1, decided.id: 1}
+    )
+    db.session.commit()
+
+    assert [entry.id for entry in result.decided] == [fresh.id]
+    (skipped,) = result.skipped
+    assert skipped.entry_id == decided.id
+    assert skipped.ticket_key == "ASS-1001"
+    assert skipped.reason.startswith("Already approved by Giulia Neri on ")
+    assert fresh.status == EntryStatus.APPROVED
+    assert decided.decided_by_id == colleague.id
+    assert _audit_count(decided) == 1
+
+
+def test_approve_group_nothing_left_is_409(
+    request_context, lead, make_user, agent, ticket, submit
+):
+    colleague = make_user(Role.APPROVER, name="Giulia Neri")
+    decided = submit(ticket, agent)
+    approvals.approve_entry(colleague, decided, scope=EVERYONE)
+    db.session.commit()
+
+    with pytest.raises(approvals.BulkDecisionError) as caught:
+        approvals.approve_group(lead, agent.id, MONDAY, {decided.id: 1})
     db.session.rollback()
 
     assert caught.value.status == 409
-    assert "ASS-1001" in caught.value.message
-    assert "already approved by Giulia Neri" in caught.value.message
-    assert fresh.status == EntryStatus.SUBMITTED
-    assert _audit_count(fresh) == 0
+    assert caught.value.message.startswith("Already approved by Giulia Neri on ")
+    assert [skipped.entry_id for skipped in caught.value.skipped] == [decided.id]
 
 
 @pytest.mark.postgres_only
-def test_concurrent_decisions_one_wins(app, make_user, agent, ticket, submit):
+def test_concurrent_decisions_one_wins(app, make_user, team, agent, ticket, submit):
     first_lead = make_user(Role.APPROVER, name="Laura Bianchi")
     second_lead = make_user(Role.APPROVER, name="Paolo Neri")
+    team.approvers.extend([first_lead, second_lead])
+    db.session.commit()
     entry_id = submit(ticket, agent).id
     first_holds_lock = threading.Event()
     outcomes: dict[str, object] = {}

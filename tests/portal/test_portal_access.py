@@ -5,17 +5,28 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from portal.extensions import db
 from portal.models import Role
 
 INTERNAL_ROLES = [Role.AGENT, Role.APPROVER, Role.ACCOUNTS, Role.ADMIN]
 
 
 def portal_rules(app: Flask) -> list:
+    """List the portal's pages: its GET routes, not the POST-only actions."""
     rules = [
-        rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("portal.")
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("portal.") and "GET" in rule.methods
     ]
     assert rules, "the portal blueprint registered no routes"
     return rules
+
+
+@pytest.fixture(autouse=True)
+def customer_user_is_admin(world) -> None:
+    """Make customer A's user a customer admin, who reaches every portal page."""
+    world.customer_user.is_customer_admin = True
+    db.session.commit()
 
 
 def rule_values(rule, ticket_key: str, statement_id: int) -> dict:

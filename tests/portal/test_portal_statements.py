@@ -112,7 +112,8 @@ def test_pdf_is_download_named_by_number(customer_client, world):
     disposition = response.headers["Content-Disposition"]
 
     assert disposition.startswith("attachment")
-    assert "filename=statement-2026-0001.pdf" in disposition
+    # The same name as the accounts office's download, in the customer's language.
+    assert "filename=rendiconto-2026-0001.pdf" in disposition
 
 
 def test_pdf_unsafe_number_gets_safe_filename(customer_client, world, make_statement):
