@@ -195,6 +195,9 @@ class EntryForm(FlaskForm):
         return True
 
     def validate_work_date(self, field: WorkDateField) -> None:
+        if field.process_errors:
+            # The date could not be read; its message is already on the field.
+            return
         try:
             check_work_date(current_user, field.data)
         except EntryDataError as error:

@@ -180,8 +180,11 @@ def test_quick_log_bad_work_date_422(client, agent, ticket, activity, work_date)
     response = client.post(LOG_URL, data=form, headers=HTMX)
 
     html = response.get_data(as_text=True)
+    errors = field_errors(html, "work_date")
     assert response.status_code == 422
-    assert "Enter the" in field_errors(html, "work_date")
+    assert "Enter the" in errors
+    # The unreadable date's message appears once, not again from the date rule.
+    assert errors.count("Enter the") == 1
     assert textarea_value(html, "description") == "Typed by hand"
     assert _entries() == []
 
