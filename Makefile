@@ -31,7 +31,7 @@ system-deps-test:
 	@./.ci/debian-packages $(TEST_DEBS)
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d portal/translations
+	$(BIN)/pybabel compile -d portal/translations
 
 # Keywords beyond pybabel's defaults (_, gettext, ngettext, pgettext, ...).
 # A bare "-k ngettext" would drop the plural argument, so each keeps its spec.

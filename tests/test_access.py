@@ -73,7 +73,7 @@ def test_every_guarded_route_rejects_wrong_role(app, client, login_as, role):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_every_guarded_route_admits_right_role(app, client, login_as, role, db):
-    """An allowed role never gets 403 or 500; missing objects answer 404.
+    """An allowed role never gets 403 or 500, and missing objects return 404.
 
     The customer is a customer admin, whom the colleagues pages admit too.
     """

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PortalTimeDisplay(enum.StrEnum):
-    """Which durations a contract's customers see in the portal."""
+    """Durations a contract's customers see in the portal: billed, or both."""
 
     BILLED = "billed"
     BILLED_AND_WORKED = "billed_and_worked"

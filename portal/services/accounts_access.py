@@ -99,7 +99,7 @@ def hash_token(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode("ascii")).hexdigest()
 
 
-def _issue_token(
+def issue_token(
     user: User, purpose: TokenPurpose, lifetime: timedelta, created_by: User | None
 ) -> str:
     """Store a new token of purpose for user and return the raw token for the link."""
@@ -250,9 +250,7 @@ def invite_colleague(
         )
         raise InvitationError(_email_taken_message()) from error
 
-    raw_token = _issue_token(
-        user, TokenPurpose.INVITATION, INVITATION_LIFETIME, inviter
-    )
+    raw_token = issue_token(user, TokenPurpose.INVITATION, INVITATION_LIFETIME, inviter)
     record_event(
         inviter, "colleague_invited", user, None, snapshot(user, COLLEAGUE_FIELDS)
     )
@@ -292,7 +290,7 @@ def resend_invitation(inviter: User, colleague: User) -> str:
             _("%(name)s already has access to the portal.", name=colleague.name), 409
         )
     replaced = _invalidate_tokens(colleague, TokenPurpose.INVITATION)
-    raw_token = _issue_token(
+    raw_token = issue_token(
         colleague, TokenPurpose.INVITATION, INVITATION_LIFETIME, inviter
     )
     record_event(
@@ -458,7 +456,7 @@ def request_password_reset(email: str) -> tuple[User, str] | None:
         )
         return None
 
-    raw_token = _issue_token(
+    raw_token = issue_token(
         user, TokenPurpose.PASSWORD_RESET, PASSWORD_RESET_LIFETIME, None
     )
     return user, raw_token

@@ -19,7 +19,7 @@ from portal.services import access_mail
 from portal.services.access_mail import MailOutcome, link_url
 from portal.services.accounts_access import (
     INVITATION_LIFETIME,
-    _issue_token,
+    issue_token,
     resend_invitation,
 )
 from portal.services.admin.users import UserData, create_user
@@ -34,9 +34,8 @@ def invite_user(actor: User, data: UserData) -> tuple[User, str]:
     Send the token with send_user_invitation after the commit.
     """
     user = create_user(actor, data, active=False)
-    # NOTE: _issue_token is private to accounts_access; it is the only way to
-    # issue a first invitation without the "resent" audit row of resend_invitation.
-    raw_token = _issue_token(user, TokenPurpose.INVITATION, INVITATION_LIFETIME, actor)
+    # A first invitation: resend_invitation would audit it as "resent".
+    raw_token = issue_token(user, TokenPurpose.INVITATION, INVITATION_LIFETIME, actor)
     return user, raw_token
 
 
