@@ -400,6 +400,16 @@ def _check_entries(
             customer.id,
             month.isoformat(),
         )
+        earlier = _statements_for_period(customer, month)
+        if expected_fingerprint and earlier:
+            # The preview had lines, so another tab or user billed them first.
+            raise DomainError(
+                _(
+                    "These time entries were billed meanwhile on statement %(number)s.",
+                    number=earlier[-1].number,
+                ),
+                409,
+            )
         raise DomainError(
             _(
                 "There is nothing to bill for %(customer)s in %(month)s, because no "

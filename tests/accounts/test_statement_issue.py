@@ -198,6 +198,25 @@ def test_issue_twice_bills_each_entry_once(month_of_work, accountant, in_request
     assert _sequence_value(2026) == 1
 
 
+def test_second_tab_issue_names_statement(month_of_work, accountant, in_request):
+    preview_fingerprint = "fingerprint-of-the-preview-in-the-second-tab"
+    first = _issue(accountant, month_of_work.customer)
+
+    with pytest.raises(DomainError) as raised:
+        issue_statement(
+            accountant,
+            month_of_work.customer,
+            NOVEMBER,
+            expected_fingerprint=preview_fingerprint,
+            issued_at=ISSUED_AT,
+        )
+    db.session.rollback()
+
+    assert raised.value.status == 409
+    assert f"billed meanwhile on statement {first.number}" in raised.value.message
+    assert _statement_count() == 1
+
+
 def test_second_issue_bills_only_new_entries(
     month_of_work, accountant, make_entry, agent, in_request
 ):
