@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from portal.accounts import bp
 from portal.accounts.forms import IssueStatementForm, PreviewForm, StatementFilterForm
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.i18n import user_today
@@ -120,16 +121,40 @@ def issue():
         logger.info("issue form rejected: invalid fields %s", sorted(form.errors))
         return _render_new_statement(picker, preview=None, status=422)
 
-    statement = issue_statement(
-        current_user._get_current_object(),
-        form.customer,
-        form.month.data,
-        expected_fingerprint=form.fingerprint.data or None,
-    )
+    fingerprint = form.fingerprint.data or None
+    try:
+        statement = issue_statement(
+            current_user._get_current_object(),
+            form.customer,
+            form.month.data,
+            expected_fingerprint=fingerprint,
+        )
+    except DomainError as error:
+        if fingerprint is None or error.status != 409:
+            raise
+        # The entries changed after the preview: show the preview as it is now,
+        # so the next Issue sends a current fingerprint.
+        db.session.rollback()
+        logger.info(
+            "issue for customer %s month %s sent back to a fresh preview",
+            form.customer.id,
+            form.month.data.isoformat(),
+        )
+        flash(error.message, "error")
+        return _redirect(
+            url_for(
+                "accounts.new_statement",
+                customer_id=form.customer.id,
+                month=form.month.data.strftime("%Y-%m"),
+            )
+        )
     db.session.commit()
     flash(_("Statement %(number)s issued.", number=statement.number), "success")
+    return _redirect(url_for("accounts.statement", statement_id=statement.id))
 
-    target = url_for("accounts.statement", statement_id=statement.id)
+
+def _redirect(target: str) -> Response:
+    """Redirect a plain post with 303, and an htmx one through HX-Redirect."""
     if is_htmx():
         response = Response(status=204)
         response.headers["HX-Redirect"] = target

@@ -444,6 +444,38 @@ def test_issue_post_redirects_with_flash(client, login_as, month_of_work):
     assert statement.pdf_sha256 in page
 
 
+def test_issue_after_change_returns_fresh_preview(
+    client, login_as, month_of_work, make_entry, agent
+):
+    login_as(Role.ACCOUNTS)
+    preview_url = (
+        f"/accounts/statements/new?customer_id={month_of_work.customer.id}"
+        "&month=2026-11"
+    )
+    stale = client.get(preview_url).get_data(as_text=True)
+    fingerprint = stale.split('name="fingerprint" type="hidden" value="')[1][:64]
+    make_entry(
+        month_of_work.second_ticket, agent, 45, EntryStatus.APPROVED, date(2026, 11, 28)
+    )
+
+    response = client.post(
+        "/accounts/statements",
+        data={
+            "customer_id": month_of_work.customer.id,
+            "month": "2026-11",
+            "fingerprint": fingerprint,
+        },
+        headers={"Accept-Language": "en"},
+    )
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(preview_url)
+    assert _statement_count() == 0
+    fresh = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "changed after the preview" in fresh
+    assert fingerprint not in fresh
+
+
 def test_issue_htmx_post_sets_redirect_header(client, login_as, month_of_work):
     login_as(Role.ACCOUNTS)
 
