@@ -85,7 +85,8 @@ class ExportFormat(enum.StrEnum):
     @property
     def mimetype(self) -> str:
         if self == ExportFormat.CSV:
-            return "text/csv; charset=utf-8"
+            # Flask appends "; charset=utf-8" to text types itself.
+            return "text/csv"
         return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

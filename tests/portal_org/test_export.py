@@ -88,6 +88,7 @@ def test_csv_in_english(admin_client, work):
 
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = csv_rows(body, ",")
