@@ -244,7 +244,11 @@ def open_ticket_from_list(page: Page, world: World) -> None:
     sign_in(page, world.agent_email, "/agent/")
     expect(page.locator("html")).to_have_attribute("lang", world.language)
 
+    # Keys typed before htmx has bound its listeners start no live search, so
+    # wait for it, then confirm with Enter as a person would.
+    page.wait_for_function("() => window.htmx !== undefined")
     page.locator("#q").press_sequentially(world.ticket_key)
+    page.locator("#q").press("Enter")
     results = page.locator("#ticket-results tbody tr")
     expect(results).to_have_count(1)
     expect(results).to_have_id(f"ticket-{world.ticket_key}")
