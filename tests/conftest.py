@@ -51,6 +51,12 @@ def pytest_collection_modifyitems(config, items):
     SQLite has a single writer, so those tests have nothing to show there; they
     run in the PostgreSQL pass of `make test`.
     """
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            # NOTE: a browser test failed once in about ten runs on a loaded
+            # two-core machine without a reproducible cause, so browser tests
+            # get two reruns; a real failure still fails all three attempts.
+            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=1))
     if ON_POSTGRES:
         return
     deselected = [item for item in items if item.get_closest_marker("postgres_only")]
