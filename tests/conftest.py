@@ -53,9 +53,9 @@ def pytest_collection_modifyitems(config, items):
     """
     for item in items:
         if "page" in getattr(item, "fixturenames", ()):
-            # NOTE: a browser test failed once in about ten runs on a loaded
-            # two-core machine without a reproducible cause, so browser tests
-            # get two reruns; a real failure still fails all three attempts.
+            # NOTE: browser tests failed about once in ten runs on a loaded
+            # two-core machine, and the cause is not found yet. So they get two
+            # reruns, and a real defect still fails all three attempts.
             item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=1))
     if ON_POSTGRES:
         return

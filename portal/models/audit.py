@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class AuditEvent(db.Model):
-    """Who did what to which object, when, with the values before and after."""
+    """A record of one change: actor, action, object, time, values before and after."""
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)

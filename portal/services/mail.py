@@ -1,9 +1,9 @@
 """Outgoing e-mail over SMTP, with the standard library.
 
-Mail goes out only when MAIL_SERVER is configured; otherwise each message is
-logged (recipient and subject, never the body, which may carry a token) and
-dropped, so development and the demo need no mail server. Call it after the
-database commit, so a rolled-back change sends nothing.
+Mail goes out only when MAIL_SERVER is configured. Without it each message is
+logged and dropped, so development and the demo need no mail server. The log
+line has the recipient and subject but never the body, which may carry a token.
+Call send_mail after the database commit, so a rolled-back change sends nothing.
 """
 
 from __future__ import annotations
