@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
 # Debian packages: WeasyPrint's Pango, pdftotext for PDF tests, chromium for
-# browser tests. apt-get runs only for what is missing, as root or via sudo.
-RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fontconfig
+# browser tests. WeasyPrint 70 also wants HarfBuzz-Subset to embed font subsets.
+# apt-get runs only for what is missing, as root or via sudo.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 
 .PHONY: run test install install-test system-deps system-deps-test translations \

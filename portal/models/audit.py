@@ -17,7 +17,10 @@ class AuditEvent(db.Model):
     """A record of one change: actor, action, object, time, values before and after."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_object", "object_type", "object_id"),
+        sa.Index("ix_audit_events_action", "action"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(

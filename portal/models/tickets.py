@@ -53,6 +53,9 @@ class ActivityType(db.Model):
     name_it: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
     is_billable: Mapped[bool] = mapped_column(default=True)
+    # Work done at the customer's site, which the contract's call-out fee
+    # applies to.
+    is_on_site: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -83,3 +86,28 @@ class Ticket(db.Model):
     contract: Mapped[Contract | None] = relationship()
     category: Mapped[Category] = relationship()
     entries: Mapped[list[TimeEntry]] = relationship(back_populates="ticket")
+    status_changes: Mapped[list[TicketStatusChange]] = relationship(
+        back_populates="ticket", order_by="TicketStatusChange.changed_at"
+    )
+
+
+class TicketStatusChange(db.Model):
+    """One change of a ticket's status, so SLA clocks can pause while it waits."""
+
+    __tablename__ = "ticket_status_changes"
+    __table_args__ = (
+        sa.Index("ix_ticket_status_changes_ticket", "ticket_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
+    from_status: Mapped[TicketStatus | None] = mapped_column(
+        enum_column(TicketStatus, "from_status")
+    )
+    to_status: Mapped[TicketStatus] = mapped_column(
+        enum_column(TicketStatus, "to_status")
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="status_changes")

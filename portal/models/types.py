@@ -55,3 +55,8 @@ def enum_column(enum_class: type[enum.Enum], name: str) -> sa.Enum:
 
 
 Money = sa.Numeric(12, 2, asdecimal=True)
+
+# After-hours factors such as 1.50.
+Multiplier = sa.Numeric(5, 2, asdecimal=True)
+# Kilometres, material units.
+Quantity = sa.Numeric(12, 2, asdecimal=True)

@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     # The team an agent's time is approved in; approvers are linked by
     # team_approvers instead.
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    # An agent's level (e.g. "senior"), which contract rates may depend on.
+    level: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of every session cookie's user id; replacing it signs the user out
     # everywhere, since Flask's signed cookies cannot be revoked one by one.

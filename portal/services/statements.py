@@ -33,6 +33,7 @@ from portal.i18n import current_language, format_day
 from portal.models import (
     Customer,
     EntryStatus,
+    PdfStatus,
     Statement,
     StatementLine,
     StatementSequence,
@@ -571,6 +572,7 @@ def _attach_pdf(statement: Statement) -> None:
     pdf = render_statement_pdf(statement)
     statement.pdf = pdf
     statement.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    statement.pdf_status = PdfStatus.READY
     db.session.flush()
 
 
