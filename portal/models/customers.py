@@ -15,8 +15,7 @@ from portal.services.billing_rules.rounding import RoundingDirection, RoundingSc
 if TYPE_CHECKING:
     from portal.models.prepaid import PrepaidPackage
     from portal.models.sla import ContractSlaTarget
-    from portal.models.tickets import ActivityType
-    from portal.models.tickets import Ticket
+    from portal.models.tickets import ActivityType, Ticket
     from portal.models.users import User
 
 
@@ -136,13 +135,9 @@ class Contract(db.Model):
     # After-hours multipliers, 1 for none; bands in billing_rules.after_hours.
     evening_multiplier: Mapped[Decimal] = mapped_column(Multiplier, default=Decimal(1))
     night_multiplier: Mapped[Decimal] = mapped_column(Multiplier, default=Decimal(1))
-    saturday_multiplier: Mapped[Decimal] = mapped_column(
-        Multiplier, default=Decimal(1)
-    )
+    saturday_multiplier: Mapped[Decimal] = mapped_column(Multiplier, default=Decimal(1))
     sunday_multiplier: Mapped[Decimal] = mapped_column(Multiplier, default=Decimal(1))
-    holiday_multiplier: Mapped[Decimal] = mapped_column(
-        Multiplier, default=Decimal(1)
-    )
+    holiday_multiplier: Mapped[Decimal] = mapped_column(Multiplier, default=Decimal(1))
 
     customer: Mapped[Customer] = relationship(back_populates="contracts")
     rates: Mapped[list[ContractRate]] = relationship(

@@ -66,9 +66,7 @@ class PackageDraw(db.Model):
     statement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("statements.id"), index=True
     )
-    time_entry_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("time_entries.id")
-    )
+    time_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("time_entries.id"))
     work_date: Mapped[date]
     minutes: Mapped[int]
 
