@@ -22,6 +22,7 @@ import gc
 import http.client
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -112,11 +113,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=2, help="gunicorn worker processes"
     )
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)"
+    )
     parser.add_argument(
         "--gc-freeze",
-        action="store_true",
-        help="call gc.freeze() in each worker once the app is loaded",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="call gc.freeze() in each worker once the app is loaded, as wsgi.py "
+        "does in production (default: on)",
     )
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgresql://", "postgres://")):
@@ -317,14 +322,20 @@ def timed_app() -> Callable:
     """Return the app wrapped in ServerTiming, for gunicorn.
 
     With BENCH_GC_FREEZE=1 the worker moves the objects of the loaded app out
-    of the garbage collector's reach (gc.freeze), so its full collections
-    during requests scan only the request's own objects.
+    of the garbage collector's reach (gc.freeze), as wsgi.py does, so its full
+    collections during requests scan only the request's own objects.
     """
     app = create_app({"LOG_LEVEL": "WARNING"})
     if os.environ.get("BENCH_GC_FREEZE") == "1":
         gc.collect()
         gc.freeze()
     return ServerTiming(app)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_server(
@@ -464,11 +475,12 @@ def main(argv: list[str]) -> None:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
         prepare(app, args.entries, args.waiting)
 
-    server = start_server(url, args.workers, args.port, args.gc_freeze)
+    port = args.port or free_port()
+    server = start_server(url, args.workers, port, args.gc_freeze)
     try:
-        cookie = sign_in(args.port)
-        check_page(args.port, cookie, args.waiting)
-        samples = run_clients(args.port, cookie, args)
+        cookie = sign_in(port)
+        check_page(port, cookie, args.waiting)
+        samples = run_clients(port, cookie, args)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -34,3 +34,34 @@ def register_commands(app: Flask) -> None:
     from portal.notifications.cli import remind_missing_time_command
 
     app.cli.add_command(remind_missing_time_command)
+
+    @app.cli.command("worker")
+    @click.option(
+        "--burst",
+        is_flag=True,
+        help="Stop once the queue is empty instead of waiting for more jobs.",
+    )
+    @click.option(
+        "--no-fork",
+        is_flag=True,
+        help="Run each job in this process instead of a forked child process.",
+    )
+    def worker_command(burst: bool, no_fork: bool) -> None:
+        """Render statement PDFs queued on RQ at REDIS_URL (queue PDF_QUEUE)."""
+        from rq import SimpleWorker, Worker
+
+        from portal.services.pdf_jobs import rq_queue
+
+        try:
+            pdf_queue = rq_queue(app)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+        worker_class = SimpleWorker
+        if not no_fork:
+            # Forked job processes must not share this process's database
+            # connections, so it keeps none open.
+            db.engine.dispose()
+            worker_class = Worker
+        worker = worker_class([pdf_queue], connection=pdf_queue.connection)
+        click.echo(f"Rendering statement PDFs from RQ queue {pdf_queue.name!r}.")
+        worker.work(burst=burst, logging_level=app.config["LOG_LEVEL"])

@@ -67,6 +67,22 @@ def load_config() -> dict:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         # Absolute base of links in e-mails, e.g. https://consuntivo.example.com
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Where statement PDFs are rendered: "inline" in the request, "thread"
+        # in one background thread of each web process, or "rq" on RQ workers
+        # (`flask worker`). Empty means rq when REDIS_URL is set, else thread,
+        # and inline when the app runs with TESTING.
+        "PDF_RENDER_MODE": os.environ.get("PDF_RENDER_MODE", ""),
+        # Redis of the RQ queue, e.g. redis://127.0.0.1:6379/0
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "PDF_QUEUE": os.environ.get("PDF_QUEUE", "pdf"),
+        # Seconds an RQ worker lets one PDF render run before stopping it.
+        "PDF_JOB_TIMEOUT": int(os.environ.get("PDF_JOB_TIMEOUT", "600")),
+        # VAT added to statements: a percentage such as "22" (unset: no VAT
+        # line), and a note printed under the totals, e.g. an exemption clause.
+        # Issuing copies both into each statement, so changes never alter
+        # issued ones.
+        "STATEMENT_VAT_RATE": os.environ.get("STATEMENT_VAT_RATE") or None,
+        "STATEMENT_VAT_NOTE": os.environ.get("STATEMENT_VAT_NOTE") or None,
     }
     return config
 

@@ -4,28 +4,37 @@ The data is generated from a fixed random seed and placed relative to today, so
 every run on the same day builds the same company and the time log always ends
 today. Approved entries are left unbilled so that the first statements can be
 issued during the demo.
+
+Each customer has one of the three billing models: time and materials with
+per-activity rates, a monthly fee with included hours, and prepaid hour
+packages sized so that the statements of past months use up the first package
+and leave the second near its 90% alert.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
     ActivityType,
+    BillingModel,
     Category,
     Contract,
+    ContractRate,
     ContractSlaTarget,
     Customer,
     EntryStatus,
+    PrepaidPackage,
     Role,
     Team,
     Ticket,
@@ -34,6 +43,8 @@ from portal.models import (
     TimeEntry,
     User,
 )
+from portal.services.billing_rules import RoundingDirection, RoundingScope
+from portal.services.billing_terms import billed_minutes_by_entry
 
 SEED = 20260901
 # Thirteen weeks (about three months) of time log, up to today.
@@ -63,6 +74,98 @@ ACTIVITY_TYPES = [
     ("development", "Sviluppo", "Development", True, 50),
     ("travel", "Trasferta", "Travel", False, 60),
 ]
+# Activities done at the customer's site, which contracts charge a call-out fee for.
+ON_SITE_ACTIVITIES = frozenset({"on-site"})
+
+
+@dataclass(frozen=True)
+class DemoTerms:
+    """The billing terms of a demo contract, named as the Contract columns."""
+
+    billing_model: BillingModel
+    rounding_increment: int
+    rounding_direction: RoundingDirection
+    rounding_scope: RoundingScope
+    minimum_minutes: int = 0
+    call_out_fee: Decimal | None = None
+    rate_per_km: Decimal | None = None
+    overage_rate: Decimal | None = None
+    monthly_fee: Decimal | None = None
+    monthly_included_minutes: int | None = None
+    evening_multiplier: Decimal = Decimal("1.00")
+    night_multiplier: Decimal = Decimal("1.00")
+    saturday_multiplier: Decimal = Decimal("1.00")
+    sunday_multiplier: Decimal = Decimal("1.00")
+    holiday_multiplier: Decimal = Decimal("1.00")
+
+
+@dataclass(frozen=True)
+class DemoRate:
+    """A contract rate, from the contract's start or from the current month."""
+
+    activity: str
+    hourly_rate: Decimal
+    level: str = ""
+    from_current_month: bool = False
+
+
+# A workshop that calls technicians out: every hour billed, rounded up to the
+# quarter hour with a half-hour minimum, surcharges after hours.
+WORKSHOP_TERMS = DemoTerms(
+    billing_model=BillingModel.TIME_AND_MATERIALS,
+    rounding_increment=15,
+    rounding_direction=RoundingDirection.UP,
+    rounding_scope=RoundingScope.PER_ENTRY,
+    minimum_minutes=30,
+    call_out_fee=Decimal("35.00"),
+    rate_per_km=Decimal("0.45"),
+    evening_multiplier=Decimal("1.25"),
+    night_multiplier=Decimal("1.50"),
+    saturday_multiplier=Decimal("1.50"),
+    sunday_multiplier=Decimal("2.00"),
+    holiday_multiplier=Decimal("2.00"),
+)
+WORKSHOP_RATES = (
+    DemoRate("remote-support", Decimal("55.00")),
+    DemoRate("on-site", Decimal("65.00")),
+    DemoRate("on-site", Decimal("75.00"), level="senior"),
+    DemoRate("phone", Decimal("45.00")),
+    DemoRate("analysis", Decimal("60.00")),
+    DemoRate("development", Decimal("70.00")),
+    # The yearly price list update, so the rates page shows a replaced rate.
+    DemoRate("remote-support", Decimal("58.00"), from_current_month=True),
+)
+# A hotel open every day: a monthly fee with 40 hours included, half-hour
+# rounding of each ticket's day, surcharges at night, on Sundays and holidays.
+HOTEL_TERMS = DemoTerms(
+    billing_model=BillingModel.MONTHLY_FEE,
+    rounding_increment=30,
+    rounding_direction=RoundingDirection.UP,
+    rounding_scope=RoundingScope.PER_TICKET_DAY,
+    rate_per_km=Decimal("0.50"),
+    overage_rate=Decimal("62.50"),
+    monthly_fee=Decimal("1900.00"),
+    monthly_included_minutes=40 * 60,
+    night_multiplier=Decimal("1.50"),
+    sunday_multiplier=Decimal("1.30"),
+    holiday_multiplier=Decimal("1.50"),
+)
+# A law firm that buys hours in advance and is billed in tenths of an hour.
+LAW_FIRM_TERMS = DemoTerms(
+    billing_model=BillingModel.PREPAID,
+    rounding_increment=6,
+    rounding_direction=RoundingDirection.UP,
+    rounding_scope=RoundingScope.PER_ENTRY,
+    call_out_fee=Decimal("30.00"),
+    rate_per_km=Decimal("0.45"),
+    overage_rate=Decimal("70.00"),
+)
+# Prepaid packages: the price of a prepaid hour, and the package sizes'
+# rounding step, smallest size and target use after past months' statements.
+PACKAGE_HOUR_PRICE = Decimal("65.00")
+PACKAGE_STEP_HOURS = 5
+PACKAGE_MIN_HOURS = 10
+SECOND_PACKAGE_TARGET_USE = Decimal("0.87")
 
 
 @dataclass(frozen=True)
@@ -75,6 +178,8 @@ class DemoCustomer:
     contract_name: str
     # False counts SLA clocks in calendar time, e.g. for a hotel open every day.
     sla_business_hours: bool = True
+    terms: DemoTerms = field(kw_only=True)
+    rates: tuple[DemoRate, ...] = field(default=(), kw_only=True)
 
 
 # VAT numbers are made up but carry a valid Italian check digit.
@@ -86,6 +191,8 @@ CUSTOMERS = [
         "it",
         Decimal("55.00"),
         "Contratto di assistenza annuale",
+        terms=WORKSHOP_TERMS,
+        rates=WORKSHOP_RATES,
     ),
     DemoCustomer(
         "Lakeside Hospitality Italia S.r.l.",
@@ -95,6 +202,7 @@ CUSTOMERS = [
         Decimal("62.50"),
         "Annual support contract",
         sla_business_hours=False,
+        terms=HOTEL_TERMS,
     ),
     DemoCustomer(
         "Studio Legale Conti & Associati",
@@ -102,9 +210,12 @@ CUSTOMERS = [
         "Corso Vittorio Emanuele II 48, 10123 Torino (TO)",
         "it",
         Decimal("70.00"),
-        "Contratto di assistenza annuale",
+        "Monte ore di assistenza",
+        terms=LAW_FIRM_TERMS,
     ),
 ]
+# The customer whose contract is prepaid, as an index into CUSTOMERS.
+PREPAID_CUSTOMER = 2
 
 
 @dataclass(frozen=True)
@@ -116,25 +227,47 @@ class DemoLogin:
     language: str = "it"
     # Index into CUSTOMERS for customer users.
     customer: int | None = None
+    # The level that contract rates may depend on, for users who log time.
+    level: str = ""
 
 
 # README.md lists these logins, and tests/test_demo.py checks that the two agree.
 LOGINS = [
-    DemoLogin(Role.AGENT, "Marco Rossi", "agent@example.com", "demo-agent-2026"),
+    DemoLogin(
+        Role.AGENT,
+        "Marco Rossi",
+        "agent@example.com",
+        "demo-agent-2026",
+        level="senior",
+    ),
     DemoLogin(
         Role.AGENT,
         "Giulia Esposito",
         "giulia.esposito@example.com",
         "demo-giulia-2026",
+        level="junior",
     ),
-    DemoLogin(Role.AGENT, "Luca Ricci", "luca.ricci@example.com", "demo-luca-2026"),
+    DemoLogin(
+        Role.AGENT,
+        "Luca Ricci",
+        "luca.ricci@example.com",
+        "demo-luca-2026",
+        level="senior",
+    ),
     DemoLogin(
         Role.AGENT,
         "Francesca Romano",
         "francesca.romano@example.com",
         "demo-francesca-2026",
+        level="junior",
     ),
-    DemoLogin(Role.APPROVER, "Laura Bianchi", "lead@example.com", "demo-lead-2026"),
+    DemoLogin(
+        Role.APPROVER,
+        "Laura Bianchi",
+        "lead@example.com",
+        "demo-lead-2026",
+        level="senior",
+    ),
     DemoLogin(
         Role.ACCOUNTS, "Paolo Greco", "accounts@example.com", "demo-accounts-2026"
     ),
@@ -483,11 +616,21 @@ def seed_demo(today: date | None = None) -> str:
     db.session.add_all(plan.ticket for plan in plans)
     db.session.add_all(entries)
     db.session.flush()
+    # Package sizes follow the billed minutes, which need the entries' ids.
+    _add_prepaid_packages(clock, company, entries)
+    # Imported here: both modules read this module's constants.
+    from portal.demo_resources import add_demo_resources
+    from portal.demo_sla import add_demo_status_history
+
+    resources = add_demo_resources(clock.today)
+    add_demo_status_history(db.session, clock.today)
+    db.session.flush()
 
     first_day = min(entry.work_date for entry in entries)
     summary = (
         f"Demo data loaded: {len(company.customers)} customers, {len(LOGINS)} "
-        f"users, {len(plans)} tickets, {len(entries)} time entries from "
+        f"users, {len(plans)} tickets, {len(entries)} time entries and "
+        f"{len(resources)} resources from "
         f"{first_day.isoformat()} to {clock.today.isoformat()}."
     )
     return summary
@@ -538,11 +681,12 @@ def _make_company(today: date) -> _Company:
             name_it=name_it,
             name_en=name_en,
             is_billable=billable,
+            is_on_site=code in ON_SITE_ACTIVITIES,
             position=position,
         )
         for code, name_it, name_en, billable, position in ACTIVITY_TYPES
     }
-    customers = _make_customers(today)
+    customers = _make_customers(today, activities)
     users = _make_users(customers)
     # Approvers see only the entries of the teams they approve; the users'
     # relationships add the team to the session.
@@ -562,7 +706,7 @@ def _make_company(today: date) -> _Company:
     )
 
 
-def _make_customers(today: date) -> list[Customer]:
+def _make_customers(today: date, activities: dict[str, ActivityType]) -> list[Customer]:
     contract_start = date(today.year - 1, today.month, 1)
     customers = []
     for spec in CUSTOMERS:
@@ -588,9 +732,94 @@ def _make_customers(today: date) -> list[Customer]:
                 )
                 for priority, (response, resolution) in targets.items()
             ],
+            rates=[
+                ContractRate(
+                    activity_type=activities[rate.activity],
+                    agent_level=rate.level,
+                    hourly_rate=rate.hourly_rate,
+                    effective_from=(
+                        _month_start(today, 0)
+                        if rate.from_current_month
+                        else contract_start
+                    ),
+                )
+                for rate in spec.rates
+            ],
+            **asdict(spec.terms),
         )
         customers.append(customer)
     return customers
+
+
+def _month_start(today: date, months_back: int) -> date:
+    """Return the first day of the month months_back months before today's."""
+    month_index = today.year * 12 + today.month - 1 - months_back
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def _add_prepaid_packages(
+    clock: _Clock, company: _Company, entries: list[TimeEntry]
+) -> None:
+    """Give the prepaid contract two packages sized from its billed work.
+
+    The first, bought four months ago, contains at most the work billed before
+    last month, so the statements up to then use it up. The second, bought at
+    the start of last month, is sized so that last month's statement leaves it
+    at most 87% used, near the 90% alert that this month's work then crosses.
+    Only approved billable work counts, as on statements. Each package holds
+    at least PACKAGE_MIN_HOURS.
+    """
+    contract = company.customers[PREPAID_CUSTOMER].contracts[0]
+    last_month = _month_start(clock.today, 1)
+    this_month = _month_start(clock.today, 0)
+    billable = [
+        entry
+        for entry in entries
+        if entry.ticket.contract is contract
+        and entry.status == EntryStatus.APPROVED
+        and entry.is_billable
+        and entry.work_date < this_month
+    ]
+    billed = billed_minutes_by_entry(billable)
+    before_last_month = sum(
+        billed[entry.id] for entry in billable if entry.work_date < last_month
+    )
+    in_last_month = sum(
+        billed[entry.id] for entry in billable if entry.work_date >= last_month
+    )
+
+    first_hours = max(PACKAGE_MIN_HOURS, _round_hours(before_last_month, down=True))
+    target = Decimal(in_last_month) / SECOND_PACKAGE_TARGET_USE
+    second_hours = max(PACKAGE_MIN_HOURS, _round_hours(target, down=False))
+    accounts = next(user for user in company.users if user.role == Role.ACCOUNTS)
+    for purchase_date, hours in (
+        (_month_start(clock.today, 4), first_hours),
+        (last_month, second_hours),
+    ):
+        contract.packages.append(
+            PrepaidPackage(
+                name=_package_name(hours, purchase_date),
+                minutes_bought=hours * 60,
+                purchase_date=purchase_date,
+                expiry_date=date(purchase_date.year + 1, purchase_date.month, 1)
+                - timedelta(days=1),
+                price=PACKAGE_HOUR_PRICE * hours,
+                created_by=accounts,
+            )
+        )
+
+
+def _round_hours(minutes: Decimal | int, down: bool) -> int:
+    """Round minutes to whole hours in steps of PACKAGE_STEP_HOURS, down or up."""
+    steps = Decimal(minutes) / (PACKAGE_STEP_HOURS * 60)
+    rounding = ROUND_FLOOR if down else ROUND_CEILING
+    return int(steps.to_integral_value(rounding=rounding)) * PACKAGE_STEP_HOURS
+
+
+def _package_name(hours: int, purchase_date: date) -> str:
+    """Name a package in Italian, e.g. "Monte ore 100 h – agosto 2026"."""
+    month = format_date(purchase_date, "MMMM yyyy", locale="it_IT")
+    return f"Monte ore {hours} h – {month}"
 
 
 def _make_users(customers: list[Customer]) -> list[User]:
@@ -601,6 +830,7 @@ def _make_users(customers: list[Customer]) -> list[User]:
             name=login.name,
             email=login.email,
             role=login.role,
+            level=login.level,
             customer=customer,
             language=login.language,
             timezone="Europe/Rome",

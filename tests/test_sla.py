@@ -11,12 +11,14 @@ import pytest
 from portal.services.calendar import WorkingCalendar
 from portal.services.sla import (
     ComplianceCounts,
+    Pause,
     SlaClock,
     SlaResult,
     SlaStatus,
     SlaTarget,
     compliance,
     evaluate_ticket,
+    waiting_pauses,
 )
 
 ROME = ZoneInfo("Europe/Rome")
@@ -45,7 +47,12 @@ RESOLUTION_DUE = rome(2026, 1, 14, 10)
 
 
 def evaluate(
-    first_response_at=None, resolved_at=None, now=None, target=HIGH, opened=OPENED
+    first_response_at=None,
+    resolved_at=None,
+    now=None,
+    target=HIGH,
+    opened=OPENED,
+    waiting=(),
 ):
     return evaluate_ticket(
         opened_at=opened,
@@ -54,6 +61,7 @@ def evaluate(
         target=target,
         calendar=CALENDAR,
         now=now or opened + timedelta(days=60),
+        waiting=waiting,
     )
 
 
@@ -372,3 +380,497 @@ def test_compliance_of_evaluated_tickets():
 
     assert report["high"].first_response.percentage == Decimal("66.7")
     assert report["high"].resolution == ComplianceCounts(running=3)
+
+
+# Pauses while the ticket waits for the customer. Each case gives the opening,
+# the waiting intervals, the resolution or now, and the expected resolution
+# clock. The default calendar works Monday to Friday, 9-13 and 14-18 in Rome.
+
+
+def test_waiting_pauses_from_status_changes():
+    changes = [
+        (rome(2026, 1, 12, 11), False),
+        (rome(2026, 1, 12, 14), True),
+        (rome(2026, 1, 12, 15), False),
+        (rome(2026, 1, 13, 9), True),
+    ]
+
+    pauses = waiting_pauses(changes)
+
+    assert pauses == (
+        Pause(rome(2026, 1, 12, 14), rome(2026, 1, 12, 15)),
+        Pause(rome(2026, 1, 13, 9)),
+    )
+
+
+def test_waiting_pauses_sorts_changes():
+    changes = [(rome(2026, 1, 12, 15), False), (rome(2026, 1, 12, 14), True)]
+
+    assert waiting_pauses(changes) == (
+        Pause(rome(2026, 1, 12, 14), rome(2026, 1, 12, 15)),
+    )
+
+
+def test_repeated_waiting_change_keeps_start():
+    changes = [
+        (rome(2026, 1, 12, 14), True),
+        (rome(2026, 1, 12, 14, 30), True),
+        (rome(2026, 1, 12, 15), False),
+    ]
+
+    assert waiting_pauses(changes) == (
+        Pause(rome(2026, 1, 12, 14), rome(2026, 1, 12, 15)),
+    )
+
+
+def test_waiting_pauses_without_history():
+    assert waiting_pauses([]) == ()
+
+
+# Thursday 15 January 2026, 10:00. Without a pause the 960 working minutes of
+# the resolution end on Monday 19 January at 10:00. The ticket waits from
+# Friday 16:00 to Monday 11:00: 120 + 120 working minutes.
+WEEKEND_OPENED = rome(2026, 1, 15, 10)
+WEEKEND_WAIT = (Pause(rome(2026, 1, 16, 16), rome(2026, 1, 19, 11)),)
+
+# Monday 7 December 2026, 9:00. Tuesday 8 December is a holiday (Immacolata).
+# The ticket waits from Monday 17:00 to Wednesday 10:00: 60 + 0 + 60 working
+# minutes, so the resolution moves from Wednesday 18:00 to Thursday 11:00.
+HOLIDAY_OPENED = rome(2026, 12, 7, 9)
+HOLIDAY_WAIT = (Pause(rome(2026, 12, 7, 17), rome(2026, 12, 9, 10)),)
+
+# Thursday 26 March 2026, 10:00, before the clocks go forward on Sunday 29
+# March. The ticket waits from Friday 16:00 to Monday 10:00: 120 + 60 working
+# minutes, so the resolution moves from Monday 10:00 to Monday 13:00.
+SPRING_OPENED = rome(2026, 3, 26, 10)
+SPRING_WAIT = (Pause(rome(2026, 3, 27, 16), rome(2026, 3, 30, 10)),)
+
+# Monday 12 January 2026, 10:00, waiting twice: Monday 14:00-15:00 and Tuesday
+# 9:00-12:00, 60 + 180 working minutes. The resolution moves from Wednesday
+# 10:00 to Wednesday 15:00.
+TWICE_WAIT = (
+    Pause(rome(2026, 1, 12, 14), rome(2026, 1, 12, 15)),
+    Pause(rome(2026, 1, 13, 9), rome(2026, 1, 13, 12)),
+)
+
+
+@pytest.mark.parametrize(
+    (
+        "opened",
+        "waiting",
+        "resolved_at",
+        "now",
+        "status",
+        "elapsed",
+        "minutes_left",
+        "paused",
+        "due_at",
+    ),
+    [
+        pytest.param(
+            WEEKEND_OPENED,
+            WEEKEND_WAIT,
+            rome(2026, 1, 19, 15),
+            None,
+            SlaStatus.MET,
+            960,
+            None,
+            240,
+            rome(2026, 1, 19, 15),
+            id="weekend-met-at-due",
+        ),
+        pytest.param(
+            WEEKEND_OPENED,
+            WEEKEND_WAIT,
+            rome(2026, 1, 19, 15, 1),
+            None,
+            SlaStatus.BREACHED,
+            961,
+            None,
+            240,
+            rome(2026, 1, 19, 15),
+            id="weekend-late",
+        ),
+        pytest.param(
+            WEEKEND_OPENED,
+            WEEKEND_WAIT,
+            None,
+            rome(2026, 1, 19, 12),
+            SlaStatus.RUNNING,
+            840,
+            120,
+            240,
+            rome(2026, 1, 19, 15),
+            id="weekend-running-after-wait",
+        ),
+        pytest.param(
+            WEEKEND_OPENED,
+            WEEKEND_WAIT,
+            None,
+            rome(2026, 1, 17, 12),
+            SlaStatus.PAUSED,
+            780,
+            180,
+            120,
+            None,
+            id="weekend-paused-on-saturday",
+        ),
+        pytest.param(
+            HOLIDAY_OPENED,
+            HOLIDAY_WAIT,
+            rome(2026, 12, 10, 11),
+            None,
+            SlaStatus.MET,
+            960,
+            None,
+            120,
+            rome(2026, 12, 10, 11),
+            id="holiday-met-at-due",
+        ),
+        pytest.param(
+            HOLIDAY_OPENED,
+            HOLIDAY_WAIT,
+            rome(2026, 12, 10, 11, 1),
+            None,
+            SlaStatus.BREACHED,
+            961,
+            None,
+            120,
+            rome(2026, 12, 10, 11),
+            id="holiday-late",
+        ),
+        pytest.param(
+            HOLIDAY_OPENED,
+            HOLIDAY_WAIT,
+            None,
+            rome(2026, 12, 9, 12),
+            SlaStatus.RUNNING,
+            540,
+            420,
+            120,
+            rome(2026, 12, 10, 11),
+            id="holiday-running",
+        ),
+        pytest.param(
+            SPRING_OPENED,
+            SPRING_WAIT,
+            rome(2026, 3, 30, 13),
+            None,
+            SlaStatus.MET,
+            960,
+            None,
+            180,
+            rome(2026, 3, 30, 13),
+            id="spring-dst-met-at-due",
+        ),
+        pytest.param(
+            SPRING_OPENED,
+            SPRING_WAIT,
+            rome(2026, 3, 30, 14),
+            None,
+            SlaStatus.BREACHED,
+            960,
+            None,
+            180,
+            rome(2026, 3, 30, 13),
+            id="spring-dst-after-lunch-breaches",
+        ),
+        pytest.param(
+            OPENED,
+            TWICE_WAIT,
+            rome(2026, 1, 14, 15),
+            None,
+            SlaStatus.MET,
+            960,
+            None,
+            240,
+            rome(2026, 1, 14, 15),
+            id="twice-met-at-due",
+        ),
+        pytest.param(
+            OPENED,
+            TWICE_WAIT,
+            None,
+            rome(2026, 1, 13, 12),
+            SlaStatus.RUNNING,
+            360,
+            600,
+            240,
+            rome(2026, 1, 14, 15),
+            id="twice-running",
+        ),
+        pytest.param(
+            OPENED,
+            TWICE_WAIT,
+            None,
+            rome(2026, 1, 13, 10),
+            SlaStatus.PAUSED,
+            360,
+            600,
+            120,
+            None,
+            id="twice-paused-in-second-wait",
+        ),
+    ],
+)
+def test_resolution_pauses_in_business_hours(
+    opened, waiting, resolved_at, now, status, elapsed, minutes_left, paused, due_at
+):
+    result = evaluate(
+        first_response_at=opened + timedelta(minutes=30),
+        resolved_at=resolved_at,
+        now=now,
+        opened=opened,
+        waiting=waiting,
+    )
+
+    clock = result.resolution
+    assert clock.status == status
+    assert clock.elapsed_minutes == elapsed
+    assert clock.minutes_left == minutes_left
+    assert clock.paused_minutes == paused
+    assert clock.due_at == due_at
+
+
+@pytest.mark.parametrize(
+    ("opened", "waiting", "resolved_at", "elapsed", "paused", "due_at"),
+    [
+        pytest.param(
+            rome(2026, 3, 28, 10),
+            (Pause(rome(2026, 3, 28, 12), rome(2026, 3, 29, 12)),),
+            rome(2026, 3, 30, 10),
+            1440,
+            1380,
+            rome(2026, 3, 30, 10),
+            id="spring-night-of-23-hours",
+        ),
+        pytest.param(
+            rome(2026, 10, 24, 10),
+            (Pause(rome(2026, 10, 24, 12), rome(2026, 10, 25, 12)),),
+            rome(2026, 10, 26, 10),
+            1440,
+            1500,
+            rome(2026, 10, 26, 10),
+            id="autumn-night-of-25-hours",
+        ),
+        pytest.param(
+            rome(2026, 12, 7, 9),
+            HOLIDAY_WAIT,
+            rome(2026, 12, 10, 2),
+            1440,
+            2460,
+            rome(2026, 12, 10, 2),
+            id="holiday-counts-in-calendar-hours",
+        ),
+    ],
+)
+def test_resolution_pauses_in_calendar_hours(
+    opened, waiting, resolved_at, elapsed, paused, due_at
+):
+    # 24 calendar hours of resolution, moved on by the elapsed time of the wait.
+    result = evaluate(
+        first_response_at=opened + timedelta(minutes=30),
+        resolved_at=resolved_at,
+        target=URGENT_24_7,
+        opened=opened,
+        waiting=waiting,
+    )
+
+    clock = result.resolution
+    assert clock.status == SlaStatus.MET
+    assert clock.elapsed_minutes == elapsed
+    assert clock.paused_minutes == paused
+    assert clock.due_at == due_at
+
+
+def test_ongoing_wait_freezes_time_left():
+    # Waiting since Tuesday 11:00 after 420 + 120 working minutes of work.
+    waiting = (Pause(rome(2026, 1, 13, 11)),)
+
+    results = [
+        evaluate(
+            first_response_at=rome(2026, 1, 12, 11), now=now, waiting=waiting
+        ).resolution
+        for now in (rome(2026, 1, 13, 12), rome(2026, 1, 15, 12), rome(2026, 2, 2))
+    ]
+
+    for clock in results:
+        assert clock.status == SlaStatus.PAUSED
+        assert clock.elapsed_minutes == 540
+        assert clock.minutes_left == 420
+        assert clock.due_at is None
+        assert not clock.is_breached
+    assert results[0].paused_minutes == 60
+    assert results[1].paused_minutes == 1020
+
+
+def test_ongoing_wait_after_due_stays_breached():
+    # The resolution was due on Wednesday 10:00, and the wait began at 11:00.
+    waiting = (Pause(rome(2026, 1, 14, 11)),)
+
+    clock = evaluate(
+        first_response_at=rome(2026, 1, 12, 11),
+        now=rome(2026, 1, 15, 12),
+        waiting=waiting,
+    ).resolution
+
+    assert clock.status == SlaStatus.RUNNING_BREACHED
+    assert clock.due_at == RESOLUTION_DUE
+    assert clock.elapsed_minutes == 1020
+    assert clock.minutes_left is None
+
+
+def test_ongoing_wait_in_calendar_hours():
+    opened = rome(2026, 3, 28, 10)
+
+    clock = evaluate(
+        first_response_at=opened + timedelta(minutes=30),
+        now=rome(2026, 3, 30, 9),
+        target=URGENT_24_7,
+        opened=opened,
+        waiting=(Pause(rome(2026, 3, 28, 12)),),
+    ).resolution
+
+    assert clock.status == SlaStatus.PAUSED
+    assert clock.elapsed_minutes == 120
+    assert clock.minutes_left == 1320
+
+
+def test_wait_before_first_response_pauses_resolution_only():
+    # Waiting Monday 10:30 to Tuesday 10:30 (480 working minutes), with the
+    # first response on Tuesday at 11:00: the response was due Monday 15:00.
+    waiting = (Pause(rome(2026, 1, 12, 10, 30), rome(2026, 1, 13, 10, 30)),)
+
+    result = evaluate(
+        first_response_at=rome(2026, 1, 13, 11),
+        resolved_at=rome(2026, 1, 15, 10),
+        waiting=waiting,
+    )
+
+    assert result.first_response.status == SlaStatus.BREACHED
+    assert result.first_response.elapsed_minutes == 540
+    assert result.first_response.due_at == FIRST_RESPONSE_DUE
+    assert result.first_response.paused_minutes == 0
+    assert result.resolution.status == SlaStatus.MET
+    assert result.resolution.elapsed_minutes == 960
+    assert result.resolution.due_at == rome(2026, 1, 15, 10)
+
+
+def test_wait_before_first_response_while_open():
+    waiting = (Pause(rome(2026, 1, 12, 10, 30)),)
+
+    result = evaluate(now=rome(2026, 1, 12, 16), waiting=waiting)
+
+    assert result.first_response.status == SlaStatus.RUNNING_BREACHED
+    assert result.first_response.elapsed_minutes == 300
+    assert result.resolution.status == SlaStatus.PAUSED
+    assert result.resolution.elapsed_minutes == 30
+    assert result.resolution.minutes_left == 930
+
+
+def test_wait_outside_clock_ignored():
+    # A wait before the opening is cut at the opening, and one after the
+    # resolution does not count.
+    waiting = (
+        Pause(rome(2026, 1, 9, 9), rome(2026, 1, 12, 11)),
+        Pause(rome(2026, 1, 14, 9), rome(2026, 1, 14, 12)),
+    )
+
+    clock = evaluate(
+        first_response_at=rome(2026, 1, 12, 11),
+        resolved_at=rome(2026, 1, 13, 16),
+        waiting=waiting,
+    ).resolution
+
+    assert clock.elapsed_minutes == 720
+    assert clock.paused_minutes == 60
+    assert clock.due_at == rome(2026, 1, 14, 11)
+
+
+def test_wait_open_at_resolution_closes_there():
+    # The ticket was resolved while it still showed as waiting.
+    waiting = (Pause(rome(2026, 1, 13, 9)),)
+
+    clock = evaluate(
+        first_response_at=rome(2026, 1, 12, 11),
+        resolved_at=rome(2026, 1, 13, 12),
+        now=rome(2026, 1, 20, 12),
+        waiting=waiting,
+    ).resolution
+
+    assert clock.status == SlaStatus.MET
+    assert clock.elapsed_minutes == 420
+    assert clock.paused_minutes == 180
+
+
+def test_wait_of_seconds_rounds_elapsed_down():
+    # A 30-second wait moves the due instant by 30 seconds, and the clock
+    # counts 59 whole minutes after 59.5 counted minutes.
+    waiting = (Pause(rome(2026, 1, 12, 10, 10), rome(2026, 1, 12, 10, 10, 30)),)
+
+    clock = evaluate(
+        first_response_at=rome(2026, 1, 12, 10, 5),
+        now=rome(2026, 1, 12, 11),
+        waiting=waiting,
+    ).resolution
+
+    assert clock.elapsed_minutes == 59
+    assert clock.minutes_left == 901
+    assert clock.due_at == RESOLUTION_DUE + timedelta(seconds=30)
+
+
+def test_overlapping_waits_merged():
+    waiting = (
+        Pause(rome(2026, 1, 12, 14), rome(2026, 1, 12, 16)),
+        Pause(rome(2026, 1, 12, 15), rome(2026, 1, 12, 17)),
+    )
+
+    clock = evaluate(
+        first_response_at=rome(2026, 1, 12, 11),
+        resolved_at=rome(2026, 1, 12, 18),
+        waiting=waiting,
+    ).resolution
+
+    assert clock.paused_minutes == 180
+    assert clock.elapsed_minutes == 240
+
+
+def test_waits_ignore_now_once_resolved():
+    waiting = TWICE_WAIT
+    resolved_at = rome(2026, 1, 14, 15)
+
+    early = evaluate(resolved_at=resolved_at, now=resolved_at, waiting=waiting)
+    late = evaluate(resolved_at=resolved_at, now=rome(2027, 1, 1), waiting=waiting)
+
+    assert early == late
+
+
+@pytest.mark.parametrize(
+    ("pause", "message"),
+    [
+        pytest.param(
+            Pause(datetime(2026, 1, 12, 14)),  # noqa: DTZ001 - naive on purpose
+            "pause start .* is naive",
+            id="naive-start",
+        ),
+        pytest.param(
+            Pause(rome(2026, 1, 12, 14), rome(2026, 1, 12, 13)),
+            "pause end .* is before its start",
+            id="end-before-start",
+        ),
+    ],
+)
+def test_invalid_pause_rejected(pause, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate(waiting=(pause,))
+
+
+def test_compliance_counts_paused_as_running():
+    report = compliance(
+        [
+            result("normal", SlaStatus.MET, SlaStatus.PAUSED),
+            result("normal", SlaStatus.MET, SlaStatus.MET),
+        ]
+    )
+
+    assert report["normal"].resolution == ComplianceCounts(met=1, running=1)

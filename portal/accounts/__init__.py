@@ -10,7 +10,12 @@ guard_blueprint(bp, {Role.ACCOUNTS, Role.ADMIN})
 
 from portal.accounts import (  # noqa: E402,F401
     contracts,  # noqa: E402,F401
+    corrections,
     disputes,
+    exports,
+    months,
+    packages,
+    pdf_views,
     sla_views,
     views,  # noqa: E402,F401
 )

@@ -1,4 +1,5 @@
-"""Forms of the accounts office: statement filters, month picker and issue."""
+"""Forms of the accounts office: statement filters, month picker, issue, void
+and adjustments."""
 
 from __future__ import annotations
 
@@ -8,16 +9,26 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import ValidationError
+from wtforms import (
+    Field,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput, MonthInput
 
+from portal.admin.fields import AmountField
 from portal.extensions import db
 from portal.models import Customer
+from portal.services.statements.adjustments import MAX_AMOUNT
 
 MONTH_PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
 MIN_YEAR = 2000
 MAX_YEAR = 2999
+MAX_REASON_LENGTH = 2000
 
 
 def _int_or_none(value: object) -> int | None:
@@ -106,9 +117,80 @@ class IssueStatementForm(StatementRequestForm):
 
     customer_id = HiddenField()
     month = MonthField(widget=HiddenInput())
-    # Digest of the entries shown in the preview, from entries_fingerprint().
+    # Digest of what the preview billed, from statement_fingerprint().
     fingerprint = HiddenField()
+    # Required by the service only while entries of the month await approval.
+    override_reason = TextAreaField(
+        _l("Reason for issuing without the entries awaiting approval"),
+        validators=[
+            Length(
+                max=MAX_REASON_LENGTH,
+                message=_l("Use at most %(max)d characters.", max=MAX_REASON_LENGTH),
+            )
+        ],
+    )
     submit = SubmitField(_l("Issue statement"))
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _required_reason(message) -> list:
+    """Return the validators of a required reason: blank text counts as missing."""
+    return [
+        DataRequired(message=message),
+        Length(
+            max=MAX_REASON_LENGTH,
+            message=_l("Use at most %(max)d characters.", max=MAX_REASON_LENGTH),
+        ),
+    ]
+
+
+class VoidStatementForm(FlaskForm):
+    """Form that voids an issued statement, with the reason kept and audited."""
+
+    reason = TextAreaField(
+        _l("Reason for voiding"),
+        validators=_required_reason(_l("Enter the reason for voiding the statement.")),
+        filters=[_strip],
+    )
+    submit = SubmitField(_l("Void statement"))
+
+
+class AdjustmentForm(FlaskForm):
+    """A credit or debit that the customer's next statement bills."""
+
+    amount = AmountField(
+        _l("Amount"),
+        validators=[InputRequired(message=_l("Enter the amount, e.g. -50,00."))],
+    )
+    reason = TextAreaField(
+        _l("Reason shown to the customer"),
+        validators=_required_reason(
+            _l("Enter the reason, which the customer will see.")
+        ),
+        filters=[_strip],
+    )
+    submit = SubmitField(_l("Create adjustment"))
+
+    def validate_amount(self, field: Field) -> None:
+        if field.data is None:
+            return
+        if field.data == 0:
+            raise ValidationError(
+                _l("Enter an amount other than zero: negative for a credit.")
+            )
+        if abs(field.data) > MAX_AMOUNT:
+            raise ValidationError(
+                _l("Enter an amount of at most %(max)s.", max=str(MAX_AMOUNT))
+            )
+
+
+class CancelAdjustmentForm(FlaskForm):
+    """Form that cancels an open adjustment: it sends only the CSRF token."""
+
+    submit = SubmitField(_l("Cancel adjustment"))
 
 
 class StatementFilterForm(FlaskForm):

@@ -1,9 +1,12 @@
-"""Accounts office pages: issued statements, preview, issue and PDF download."""
+"""Accounts office pages: statements list, preview, issue and PDF download.
+
+Voiding and adjustments are in portal.accounts.corrections.
+"""
 
 from __future__ import annotations
 
-import io
 import logging
+from datetime import date
 
 from flask import (
     Response,
@@ -12,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,20 +22,25 @@ from flask_login import current_user
 
 from portal.accounts import bp
 from portal.accounts.forms import IssueStatementForm, PreviewForm, StatementFilterForm
+from portal.accounts.pdf_views import send_statement_pdf
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.i18n import user_today
-from portal.services.pdf import statement_filename
+from portal.models import BillingModel, Customer, Statement
+from portal.services import pdf_jobs, prepaid
 from portal.services.statements import (
-    NoContractError,
+    PendingWorkError,
+    StatementBlockedError,
     StatementPreview,
     build_preview,
+    describe_bands,
+    draft_message,
     get_statement,
     issue_statement,
+    kind_labels,
     list_statements,
     month_label,
-    pending_message,
     previous_month,
     statement_years,
     summarize,
@@ -44,7 +51,12 @@ logger = logging.getLogger(__name__)
 
 @bp.context_processor
 def _template_helpers() -> dict:
-    return {"month_label": month_label, "pending_message": pending_message}
+    return {
+        "month_label": month_label,
+        "draft_message": draft_message,
+        "describe_bands": describe_bands,
+        "kind_labels": kind_labels,
+    }
 
 
 def _default_picker() -> PreviewForm:
@@ -82,24 +94,35 @@ def new_statement():
     picker = PreviewForm(formdata=request.args)
     if not picker.validate():
         return _render_new_statement(picker, preview=None, status=422)
-    try:
-        preview = build_preview(picker.customer, picker.month.data)
-    except NoContractError as error:
-        logger.info(
-            "preview for customer %s rejected: no contract on %s",
-            error.customer_id,
-            error.day.isoformat(),
-        )
-        picker.customer_id.errors.append(error.message)
+    preview = _preview_or_error(picker)
+    if preview is None:
         return _render_new_statement(picker, preview=None, status=422)
     return _render_new_statement(picker, preview=preview, status=200)
 
 
+def _preview_or_error(picker: PreviewForm) -> StatementPreview | None:
+    """Build the preview, or put the reason it cannot be priced on the picker."""
+    try:
+        return build_preview(picker.customer, picker.month.data)
+    except StatementBlockedError as error:
+        db.session.rollback()
+        logger.info(
+            "preview for customer %s month %s blocked: %s",
+            picker.customer.id,
+            picker.month.data.isoformat(),
+            error.message,
+        )
+        picker.customer_id.errors.append(error.message)
+        return None
+
+
 def _render_new_statement(
-    picker: PreviewForm, preview: StatementPreview | None, status: int
+    picker: PreviewForm,
+    preview: StatementPreview | None,
+    status: int,
+    issue_form: IssueStatementForm | None = None,
 ) -> tuple[str, int]:
-    issue_form = None
-    if preview is not None and not preview.bill.is_empty:
+    if issue_form is None and preview is not None and not preview.is_empty:
         issue_form = IssueStatementForm(
             formdata=None,
             customer_id=str(preview.customer.id),
@@ -115,10 +138,14 @@ def _render_new_statement(
 def issue():
     form = IssueStatementForm()
     if not form.validate_on_submit():
-        # The fields are hidden, so show the errors on the visible month picker.
+        logger.info("issue form rejected: invalid fields %s", sorted(form.errors))
         picker = PreviewForm(formdata=request.form)
         picker.validate()
-        logger.info("issue form rejected: invalid fields %s", sorted(form.errors))
+        if set(form.errors) == {"override_reason"}:
+            # The only visible field: show it with its error under the preview.
+            preview = _preview_or_error(picker)
+            return _render_new_statement(picker, preview, 422, issue_form=form)
+        # The other fields are hidden, so show their errors on the month picker.
         return _render_new_statement(picker, preview=None, status=422)
 
     fingerprint = form.fingerprint.data or None
@@ -128,12 +155,25 @@ def issue():
             form.customer,
             form.month.data,
             expected_fingerprint=fingerprint,
+            pending_override_reason=form.override_reason.data,
         )
+    except PendingWorkError as error:
+        db.session.rollback()
+        return _pending_response(form, error)
+    except StatementBlockedError as error:
+        db.session.rollback()
+        picker = PreviewForm(formdata=request.form)
+        picker.validate()
+        picker.customer_id.errors.append(error.message)
+        logger.info(
+            "issue for customer %s blocked: %s", form.customer.id, error.message
+        )
+        return _render_new_statement(picker, preview=None, status=422)
     except DomainError as error:
         if fingerprint is None or error.status != 409:
             raise
-        # The entries changed after the preview: show the preview as it is now,
-        # so the next Issue sends a current fingerprint.
+        # What the preview billed changed: show the preview as it is now, so
+        # the next Issue sends a current fingerprint.
         db.session.rollback()
         logger.info(
             "issue for customer %s month %s sent back to a fresh preview",
@@ -141,16 +181,58 @@ def issue():
             form.month.data.isoformat(),
         )
         flash(error.message, "error")
-        return _redirect(
-            url_for(
-                "accounts.new_statement",
-                customer_id=form.customer.id,
-                month=form.month.data.strftime("%Y-%m"),
-            )
-        )
+        return _redirect(_preview_url(form.customer, form.month.data))
     db.session.commit()
+    _after_issue(statement, form.customer)
     flash(_("Statement %(number)s issued.", number=statement.number), "success")
     return _redirect(url_for("accounts.statement", statement_id=statement.id))
+
+
+def _preview_url(customer: Customer, month: date) -> str:
+    return url_for(
+        "accounts.new_statement",
+        customer_id=customer.id,
+        month=month.strftime("%Y-%m"),
+    )
+
+
+def _pending_response(
+    form: IssueStatementForm, error: PendingWorkError
+) -> tuple[str, int]:
+    """Show the current preview with the override reason marked as missing."""
+    picker = PreviewForm(formdata=request.form)
+    picker.validate()
+    preview = _preview_or_error(picker)
+    if preview is not None:
+        form.fingerprint.data = preview.fingerprint
+    form.override_reason.errors = [error.message]
+    logger.info(
+        "issue for customer %s month %s needs an override reason: %s pending",
+        form.customer.id,
+        form.month.data.isoformat(),
+        error.count,
+    )
+    return _render_new_statement(picker, preview, status=422, issue_form=form)
+
+
+def _after_issue(statement: Statement, customer: Customer) -> None:
+    """Start the PDF render and the package alerts of a committed statement.
+
+    A failure here must not look like a failed issue: the statement is
+    committed, and its page shows the PDF's status.
+    """
+    try:
+        pdf_jobs.request_render(statement.id)
+    except Exception:
+        db.session.rollback()
+        logger.exception("PDF render request for statement %s failed", statement.id)
+    prepaid_ids = [
+        contract.id
+        for contract in customer.contracts
+        if contract.billing_model == BillingModel.PREPAID
+    ]
+    if prepaid_ids:
+        prepaid.send_package_alerts(prepaid_ids)
 
 
 def _redirect(target: str) -> Response:
@@ -174,17 +256,4 @@ def statement(statement_id: int):
 
 @bp.get("/statements/<int:statement_id>/pdf")
 def statement_pdf(statement_id: int):
-    issued = get_statement(statement_id, with_pdf=True)
-    if issued is None:
-        abort(404)
-    # The bytes stored at issue time, never rendered again.
-    response = send_file(
-        io.BytesIO(issued.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=statement_filename(issued),
-        etag=issued.pdf_sha256,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return send_statement_pdf(statement_id)

@@ -44,7 +44,7 @@ def new_activity_type():
 
 @bp.route("/activity-types/<int:activity_id>", methods=["GET", "POST"])
 def activity_type(activity_id: int):
-    """Edit an activity type's names, billable default, active flag and position."""
+    """Edit an activity type's names, billable and on-site flags, state and position."""
     activity = or_404(db.session.get(ActivityType, activity_id))
     form = ActivityTypeForm(obj=activity, fixed_code=True)
     if form.validate_on_submit():

@@ -21,10 +21,11 @@ from portal.htmx import is_htmx
 from portal.models import Customer
 from portal.services.admin import contracts as contract_service
 from portal.services.admin import customers as customer_service
+from portal.services.contract_terms_admin import billing_model_label
+from portal.services.customer_view import time_display_label
 
 NEW_CONTRACT_DEFAULTS = {
     "currency": "EUR",
-    "portal_shows_agent_names": True,
     "sla_business_hours": True,
     "sla_timezone": "Europe/Rome",
     "sla_working_days": "1,2,3,4,5",
@@ -105,7 +106,11 @@ def new_contract(customer_id: int):
         if contract is not None:
             db.session.commit()
             return done(
-                _("Added the contract %(name)s.", name=contract.name),
+                _(
+                    "Added the contract %(name)s as time and materials. Accounts "
+                    "set its other billing terms and rates.",
+                    name=contract.name,
+                ),
                 "admin.customer",
                 customer_id=current.id,
             )
@@ -123,7 +128,11 @@ def new_contract(customer_id: int):
     methods=["GET", "POST"],
 )
 def contract(customer_id: int, contract_id: int):
-    """Edit a contract with its portal flags, SLA calendar and targets."""
+    """Edit a contract's name, currency, SLA calendar and targets.
+
+    The page links to the accounts pages that own the validity period, the
+    billing terms and the portal flags.
+    """
     current = or_404(contract_service.get_contract(customer_id, contract_id))
     form = ContractForm.for_contract(current)
     if form.validate_on_submit():
@@ -131,7 +140,7 @@ def contract(customer_id: int, contract_id: int):
         changed = apply_to_form(
             form,
             lambda: contract_service.update_contract(
-                actor, current, form.contract_data()
+                actor, current, form.contract_settings()
             ),
         )
         if changed is not None:
@@ -146,6 +155,9 @@ def contract(customer_id: int, contract_id: int):
         form=form,
         customer=current.customer,
         contract=current,
+        contract_period=contract_service.contract_period,
+        billing_model_label=billing_model_label,
+        time_display_label=time_display_label,
         priorities=PRIORITY_LABELS.items(),
     ), form_status(form)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import available_timezones
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -148,7 +149,11 @@ class AmountField(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:.2f}"
+        if self.data is None:
+            return ""
+        # The user's decimal mark (55,00 in Italian), without a thousands
+        # separator, so the value reads like what the user would type.
+        return format_decimal(self.data, format="0.00")
 
 
 def parse_amount(text: str) -> Decimal | None:

@@ -17,6 +17,7 @@ from portal.admin.common import (
 from portal.admin.forms.tickets import TicketFilterForm, TicketForm
 from portal.extensions import db
 from portal.htmx import is_htmx
+from portal.i18n import user_today
 from portal.models import Ticket
 from portal.services.admin import tickets as ticket_service
 from portal.services.admin.customers import customer_choices
@@ -63,4 +64,5 @@ def _ticket_form(ticket: Ticket) -> TicketForm:
         obj=ticket,
         categories=ticket_service.category_choices(ticket),
         contracts=ticket_service.contract_choices(ticket),
+        current_contract=ticket_service.current_contract(ticket, user_today()),
     )

@@ -30,6 +30,7 @@ from portal.services.admin.invitations import (
 )
 from portal.services.admin.teams import team_choices
 from portal.services.admin.users import UserFilter
+from portal.services.contract_terms_admin import levels_in_use
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ def _user_form(**kwargs) -> UserForm:
     return UserForm(
         customers=customer_choices(),
         teams=team_choices(),
+        levels=levels_in_use(),
         **kwargs,
     )
 

@@ -13,6 +13,7 @@ from portal.agent import (  # noqa: E402
     grid_views,  # noqa: F401
     quick_log_views,  # noqa: F401
     rejected_views,  # noqa: F401
+    resource_views,  # noqa: F401
     timer_views,  # noqa: F401
     views,  # noqa: F401
 )

@@ -18,6 +18,7 @@ from flask_wtf.csrf import generate_csrf
 from portal.agent.labels import entry_status_label
 from portal.i18n import current_language, format_day
 from portal.models.entries import EntryStatus, TimeEntry
+from portal.services.customer_view import billed_minutes_for_portal
 
 # An id no real entry has, replaced by each row's id in the built URLs.
 _ID_MARKER = 918273645
@@ -50,6 +51,24 @@ class LogRows:
         """Return url_for(endpoint, entry_id=entry_id) for one of the row actions."""
         prefix, suffix = self._url_parts[endpoint]
         return f"{prefix}{entry_id}{suffix}"
+
+
+def billed_minutes_where_different(
+    ticket_id: int, entries: Iterable[TimeEntry]
+) -> dict[int, int]:
+    """Return the billed minutes of the entries whose billed time differs from logged.
+
+    These are the figures the customer portal shows: the ticket's approved
+    billable entries, rounded together under their contract. Other entries
+    bill nothing yet and are left out. The log shows these beside the
+    logged minutes.
+    """
+    billed = billed_minutes_for_portal([ticket_id])
+    return {
+        entry.id: billed[entry.id]
+        for entry in entries
+        if entry.id in billed and billed[entry.id] != entry.minutes
+    }
 
 
 def _row_texts() -> dict[str, str]:

@@ -84,10 +84,12 @@ class QuickLogBarForm(FlaskForm):
     )
     # A post without the field logs on today, but an empty field is an error.
     work_date = WorkDateField(_l("Work date"), default=user_today)
-    client_token = HiddenField(filters=[valid_client_token])
-    timer_version = HiddenField()
+    # The hidden fields get an empty label: without one WTForms translates a
+    # default label, which loads its message catalogue from disk per request.
+    client_token = HiddenField("", filters=[valid_client_token])
+    timer_version = HiddenField("")
     confirm_duration = BooleanField(_l("I have checked the duration and the date"))
-    start_next = HiddenField(filters=[strip_text])
+    start_next = HiddenField("", filters=[strip_text])
 
     def __init__(self, *args, activities: list[ActivityType], **kwargs) -> None:
         super().__init__(*args, prefix=BAR_PREFIX, **kwargs)

@@ -28,7 +28,7 @@ from portal.models.entries import TimeEntry
 from portal.models.tickets import ActivityType, Ticket
 from portal.services import entries as entry_service
 from portal.services import timers
-from portal.services.entries import EntryDataError
+from portal.services.entries import DayTotals, EntryDataError
 from portal.services.timers import StoppedTimer
 
 logger = logging.getLogger(__name__)
@@ -79,14 +79,14 @@ def quick_log():
     ticket = form.picked_ticket
     timer_version = form.timer_version_number()
     try:
-        entry = _log(form, ticket, timer_version)
+        entry, day_before = _log(form, ticket, timer_version)
     except EntryDataError as error:
         logger.info("quick log rejected on field %s: %s", error.field, error.message)
         form.add_error(error)
         return _render_form(form, 422)
 
     message = logged_message(entry, ticket)
-    warnings = entry_warnings(entry)
+    warnings = entry_warnings(entry, day_before)
     if not is_htmx():
         db.session.commit()
         flash_result(message, warnings)
@@ -99,9 +99,14 @@ def quick_log():
     return response
 
 
-def _log(form: QuickLogBarForm, ticket: Ticket, timer_version: int | None):
+def _log(
+    form: QuickLogBarForm, ticket: Ticket, timer_version: int | None
+) -> tuple[TimeEntry, DayTotals | None]:
+    """Log the form's time and return the entry and, if read, its day before it."""
     if timer_version is None:
-        return entry_service.create_entry(current_user, ticket, form.entry_data())
+        return entry_service.create_entry_with_totals(
+            current_user, ticket, form.entry_data()
+        )
     start_next = None
     if form.start_next.data:
         start_next = queries.find_ticket_by_key(form.start_next.data)
@@ -113,7 +118,7 @@ def _log(form: QuickLogBarForm, ticket: Ticket, timer_version: int | None):
         confirmed=bool(form.confirm_duration.data),
         start_next=start_next,
     )
-    return entry
+    return entry, None
 
 
 def new_bar_form(
@@ -179,7 +184,12 @@ def _render_logged(
         activity_id=entry.activity_type_id,
         activities=form.activities,
     )
-    context = {"form": fresh, "notice": message, "warnings": warnings}
+    context = {
+        "form": fresh,
+        "notice": message,
+        "warnings": warnings,
+        "quiet_ticket_list": True,
+    }
     if _current_page_is(url_for("agent.ticket", key=ticket.key)):
         context.update(log_context(ticket, new_entry_id=entry.id))
     response = render_template("agent/_quick_bar_response.html", **context)

@@ -32,7 +32,7 @@ from portal.agent.forms import (
     new_client_token,
 )
 from portal.agent.labels import entry_status_label, priority_label, status_label
-from portal.agent.log_rows import LogRows
+from portal.agent.log_rows import LogRows, billed_minutes_where_different
 from portal.agent.warnings import entry_warnings, flash_result
 from portal.extensions import db
 from portal.htmx import is_htmx
@@ -169,7 +169,13 @@ def entry_row(entry_id: int):
     if not is_htmx():
         return redirect(_entry_anchor(entry))
     rows = LogRows([entry])
-    return render_template("agent/_entry_row_response.html", entry=entry, rows=rows)
+    billed = billed_minutes_where_different(entry.ticket_id, [entry])
+    return render_template(
+        "agent/_entry_row_response.html",
+        entry=entry,
+        rows=rows,
+        billed_minutes=billed,
+    )
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -358,6 +364,7 @@ def log_context(ticket: Ticket, **extra) -> dict:
         "entries": entries,
         "totals": queries.EntryTotals.of(entries),
         "rows": LogRows(entries),
+        "billed_minutes": billed_minutes_where_different(ticket.id, entries),
         "my_drafts": my_drafts,
         **extra,
     }

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.i18n import format_day, format_duration, user_zone
 from portal.models.entries import TimeEntry
 from portal.models.tickets import Ticket, TicketStatus
+from portal.services.entries import DayTotals
 
 LONG_DAY_MINUTES = 10 * 60
 CLOSED_TICKET_DAYS = 30
@@ -65,8 +66,29 @@ def closed_ticket_warning(ticket: Ticket, day: date) -> str | None:
     )
 
 
-def entry_warnings(entry: TimeEntry) -> list[str]:
-    """Return the warnings about entry, which was just logged or changed."""
+def entry_warnings(entry: TimeEntry, before: DayTotals | None = None) -> list[str]:
+    """Return the warnings about entry, which was just logged or changed.
+
+    before is the agent's day as it was before entry was logged, when the
+    caller read it already. Without it, one query reads the day.
+    """
+    if before is not None:
+        day_total = before.all_minutes + entry.minutes
+        twins = before.same_ticket_and_duration
+    else:
+        day_total, twins = _day_total_and_twins(entry)
+
+    warnings = []
+    if message := long_day_warning(entry.work_date, day_total):
+        warnings.append(message)
+    if twins:
+        warnings.append(duplicate_warning(entry.ticket, entry.work_date, entry.minutes))
+    if message := closed_ticket_warning(entry.ticket, entry.work_date):
+        warnings.append(message)
+    return warnings
+
+
+def _day_total_and_twins(entry: TimeEntry) -> tuple[int, int]:
     twin = (
         (TimeEntry.id != entry.id)
         & (TimeEntry.ticket_id == entry.ticket_id)
@@ -79,15 +101,7 @@ def entry_warnings(entry: TimeEntry) -> list[str]:
         TimeEntry.agent_id == entry.agent_id, TimeEntry.work_date == entry.work_date
     )
     day_total, twins = db.session.execute(query).one()
-
-    warnings = []
-    if message := long_day_warning(entry.work_date, day_total):
-        warnings.append(message)
-    if twins:
-        warnings.append(duplicate_warning(entry.ticket, entry.work_date, entry.minutes))
-    if message := closed_ticket_warning(entry.ticket, entry.work_date):
-        warnings.append(message)
-    return warnings
+    return day_total, twins
 
 
 def flash_result(message: str, warnings: list[str]) -> None:

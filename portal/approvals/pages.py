@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import abort, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.approvals.forms import (
     QueueFilterForm,
@@ -20,6 +25,7 @@ from portal.approvals.forms import (
 )
 from portal.approvals.rows import QueueRows
 from portal.errors import DomainError
+from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.models import TimeEntry, User
 from portal.services import approval_queue
@@ -117,6 +123,8 @@ def group_rows(group: QueueGroup | None, queue_args: dict[str, str]) -> QueueRow
 
 
 def _prefill_versions(page: QueuePage, forms: OpenForms) -> None:
+    if not forms.reject and not forms.reverse:
+        return
     for entry in page.entries:
         for form in (forms.reject.get(entry.id), forms.reverse.get(entry.id)):
             if form is not None and form.version.data is None:
@@ -142,6 +150,10 @@ def waiting_counts(
     filters: QueueFilter, page: QueuePage | None = None
 ) -> dict[str, int | None]:
     """Return the waiting entries in all and, with a filter, those shown."""
+    if page is not None and not filters.is_active and not page.truncated:
+        # The default view shows every waiting entry in scope, so it needs no
+        # count query.
+        return {"waiting": page.entry_count, "shown": None}
     scope = current_scope()
     waiting = approval_queue.count_waiting(scope)
     if not filters.is_active:
@@ -170,6 +182,52 @@ def render_row(entry: TimeEntry, forms: OpenForms) -> str:
         ),
         queue_args=queue_args,
     )
+
+
+def rerender_row_on_conflict(view: Callable[[int], ResponseReturnValue]):
+    """Wrap a decision view so that a 409 sends htmx the entry's current row.
+
+    A decision whose entry another approver decided, or its agent changed,
+    fails with 409. Without this the row would keep the values the approver
+    saw. The response carries the message for #flash-area and the current row
+    out of band. Plain requests keep the error page.
+    """
+
+    @functools.wraps(view)
+    def wrapper(entry_id: int) -> ResponseReturnValue:
+        try:
+            return view(entry_id)
+        except DomainError as error:
+            if error.status != 409 or not is_htmx():
+                raise
+            message = error.message
+        except StaleDataError as error:
+            if not is_htmx():
+                raise
+            logger.info("decision on entry %s lost a race: %s", entry_id, error)
+            message = _(
+                "Someone else changed this item in the meantime. Reload and try again."
+            )
+        db.session.rollback()
+        return conflict_response(entry_id, message)
+
+    return wrapper
+
+
+def conflict_response(entry_id: int, message: str):
+    """Return message and, out of band, the entry's row as it is now, with 409."""
+    entry = approval_queue.load_entry(current_scope(), entry_id)
+    row = Markup("")
+    if entry is not None:
+        row = _out_of_band_row(render_row(entry, OpenForms()), entry_id)
+    return render_template("approvals/_conflict.html", message=message, row=row), 409
+
+
+def _out_of_band_row(row_html: str, entry_id: int) -> Markup:
+    # The row templates have no out-of-band switch, so mark the opening tag
+    # that every one of them starts with.
+    opening = f'<tr id="entry-{entry_id}"'
+    return Markup(row_html.replace(opening, f'{opening} hx-swap-oob="true"', 1))
 
 
 def invalid_form_response(entry: TimeEntry, forms: OpenForms):

@@ -23,12 +23,15 @@ from portal.approvals.pages import (
     queue_url,
     render_row,
     request_filters,
+    rerender_row_on_conflict,
     waiting_counts,
 )
 from portal.approvals.rows import QueueRows
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.i18n import format_day
+from portal.models import EntryStatus, TimeEntry
 from portal.services import approval_queue, approvals, notifications
 
 logger = logging.getLogger(__name__)
@@ -36,16 +39,53 @@ logger = logging.getLogger(__name__)
 
 @bp.get("/entries/<int:entry_id>/reverse")
 def reverse_form(entry_id: int):
-    """Return the row of an approved entry with the reversal form open (htmx)."""
-    if not is_htmx():
-        return redirect(queue_url(reverse=entry_id, _anchor=f"entry-{entry_id}"))
+    """Return the reversal form of an approved entry.
+
+    htmx gets the entry's row with the form open. A plain request, such as a
+    link opened directly, gets a page with the entry and the form. An entry
+    whose approval cannot be reversed gets 404 with the reason.
+    """
     entry = entry_or_404(entry_id)
+    _check_reversible(entry)
     form = ReverseForm(formdata=None, prefix=reverse_form_prefix(entry_id))
     form.version.data = entry.version
-    return render_row(entry, OpenForms(reverse={entry.id: form}))
+    if is_htmx():
+        return render_row(entry, OpenForms(reverse={entry.id: form}))
+    return _render_reverse_page(entry, form)
+
+
+def _check_reversible(entry: TimeEntry) -> None:
+    """Raise DomainError 404 with the reason when the page cannot offer the form.
+
+    The decision repeats these checks under a row lock when the form is sent.
+    """
+    if entry.agent_id == actor().id:
+        message = _("You cannot reverse the approval of your own time entry.")
+    elif entry.statement_id is not None:
+        message = _(
+            "This entry is on an issued statement, so its approval can no "
+            "longer be reversed."
+        )
+    elif entry.status != EntryStatus.APPROVED:
+        message = _("This entry is not approved, so there is no approval to reverse.")
+    else:
+        return
+    logger.info("no reversal form for entry %s: %s", entry.id, entry.status)
+    raise DomainError(message, 404)
+
+
+def _render_reverse_page(entry: TimeEntry, form: ReverseForm, status: int = 200):
+    page = render_template(
+        "approvals/reverse.html",
+        entry=entry,
+        form=form,
+        queue_args=queue_filter_args(request_filters()),
+    )
+    return page, status
 
 
 @bp.post("/entries/<int:entry_id>/reverse")
+@rerender_row_on_conflict
 def reverse(entry_id: int):
     """Reverse the approval of one entry, or return the form with 422 without reason."""
     entry = entry_or_404(entry_id)
@@ -53,6 +93,9 @@ def reverse(entry_id: int):
     if not form.validate_on_submit():
         check_hidden_fields(form)
         logger.info("reversal of entry %s not sent: %s", entry.id, form.errors)
+        if not is_htmx():
+            # The queue may not show the entry, so the form gets a page of its own.
+            return _render_reverse_page(entry, form, 422)
         return invalid_form_response(entry, OpenForms(reverse={entry.id: form}))
 
     approvals.reverse_approval(

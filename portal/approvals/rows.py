@@ -21,9 +21,9 @@ from markupsafe import Markup, escape
 
 from portal.approvals import row_html
 from portal.i18n import current_language, format_day, format_hmm
-from portal.models import TimeEntry
+from portal.models import Ticket
 from portal.services.anomalies import Anomaly, AnomalyKind
-from portal.services.approval_queue import QueueGroup
+from portal.services.approval_queue import QueueGroup, QueueTicket, ShownEntry
 
 if TYPE_CHECKING:
     from portal.approvals.pages import OpenForms
@@ -50,7 +50,7 @@ class QueueRows:
 
     def __init__(
         self,
-        entries: Iterable[TimeEntry],
+        entries: Iterable[ShownEntry],
         queue_args: Mapping[str, str],
         anomalies: Mapping[int, list[Anomaly]] | None = None,
     ) -> None:
@@ -64,13 +64,16 @@ class QueueRows:
         self._table_heads: dict[bool, Markup] = {}
 
         self.days: dict[date, str] = {}
+        # Activity labels by id, escaped for HTML.
         self.activity_labels: dict[int, str] = {}
+        self._ticket_cells: dict[int, str] = {}
+        self._customer_names: dict[int, str] = {}
         for entry in entries:
             if entry.work_date not in self.days:
                 self.days[entry.work_date] = format_day(entry.work_date)
             if entry.activity_type_id not in self.activity_labels:
                 label = entry.activity_type.label(self.language)
-                self.activity_labels[entry.activity_type_id] = label
+                self.activity_labels[entry.activity_type_id] = str(escape(label))
 
         self._prepare_urls(queue_args)
 
@@ -99,12 +102,14 @@ class QueueRows:
         self._group_url_parts = (prefix, *rest.split(_WEEK_MARKER, 1))
 
         query = urlencode(dict(queue_args))
-        self._url_parts = {}
+        # Escaped (prefix, suffix) of each row action URL, around the entry id.
+        self.url_parts: dict[str, tuple[str, str]] = {}
         for endpoint in _ROW_ENDPOINTS:
             url = url_for(endpoint, entry_id=_ID_MARKER)
             if query and endpoint in _FILTERED_ENDPOINTS:
                 url = f"{url}?{query}"
-            self._url_parts[endpoint] = str(escape(url)).split(str(_ID_MARKER), 1)
+            prefix, suffix = str(escape(url)).split(str(_ID_MARKER), 1)
+            self.url_parts[endpoint] = (prefix, suffix)
 
     def group_url(self, agent_id: int, week_start: date) -> Markup:
         """Return the "Approve all" URL of a group, with the queue filter, escaped."""
@@ -121,7 +126,7 @@ class QueueRows:
 
     def url(self, endpoint: str, entry_id: int) -> Markup:
         """Return the escaped URL of a row action, with the queue filter."""
-        prefix, suffix = self._url_parts[endpoint]
+        prefix, suffix = self.url_parts[endpoint]
         return Markup(f"{prefix}{entry_id}{suffix}")
 
     def ticket_url(self, key: str) -> str:
@@ -129,17 +134,35 @@ class QueueRows:
         prefix, suffix = self._ticket_url_parts
         return f"{prefix}{quote(key, safe='')}{suffix}"
 
+    def ticket_cells(self, ticket: QueueTicket | Ticket) -> str:
+        """Return the escaped ticket and customer cells of a row, once per ticket."""
+        cells = self._ticket_cells.get(ticket.id)
+        if cells is None:
+            customer = self._customer_names.get(ticket.customer_id)
+            if customer is None:
+                customer = row_html.escape_text(ticket.customer.name)
+                self._customer_names[ticket.customer_id] = customer
+            key = row_html.escape_text(ticket.key)
+            title = row_html.escape_text(ticket.title)
+            cells = (
+                f'<td><a href="{self.ticket_url(ticket.key)}">{key}</a>'
+                f'<div class="ticket-title">{title}</div></td>'
+                f"<td>{customer}</td>"
+            )
+            self._ticket_cells[ticket.id] = cells
+        return cells
+
     def day(self, value: date) -> str:
         if value not in self.days:
             self.days[value] = format_day(value)
         return self.days[value]
 
     def waiting_row(
-        self, entry: TimeEntry, group_id: str, selectable: bool, checked: bool
+        self, entry: ShownEntry, group_id: str, selectable: bool, checked: bool
     ) -> Markup:
         return row_html.waiting_row(self, entry, group_id, selectable, checked)
 
-    def detail_cells(self, entry: TimeEntry) -> Markup:
+    def detail_cells(self, entry: ShownEntry) -> Markup:
         return row_html.detail_cells(self, entry)
 
     def group_summary(

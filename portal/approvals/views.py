@@ -35,6 +35,7 @@ from portal.approvals.pages import (
     render_page,
     render_row,
     request_filters,
+    rerender_row_on_conflict,
     waiting_counts,
 )
 from portal.approvals.rows import QueueRows
@@ -72,6 +73,7 @@ def queue():
 
 
 @bp.post("/entries/<int:entry_id>/approve")
+@rerender_row_on_conflict
 def approve(entry_id: int):
     """Approve one entry."""
     entry = entry_or_404(entry_id)
@@ -102,6 +104,7 @@ def reject_form(entry_id: int):
 
 
 @bp.post("/entries/<int:entry_id>/reject")
+@rerender_row_on_conflict
 def reject(entry_id: int):
     """Reject one entry, or return the form with 422 for a missing or long reason."""
     entry = entry_or_404(entry_id)

@@ -16,19 +16,18 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.auth import bp
+from portal.auth.reset_requests import queue_password_reset
 from portal.auth.session import sign_in
 from portal.auth.token_forms import ForgotPasswordForm, SetPasswordForm
 from portal.extensions import db
 from portal.models import User
 from portal.security import home_endpoint
-from portal.services.access_mail import send_password_reset
 from portal.services.accounts_access import (
     MIN_PASSWORD_LENGTH,
     PASSWORD_RESET_LIFETIME,
     LinkProblem,
     LinkTokenError,
     accept_invitation,
-    request_password_reset,
     reset_password,
     user_for_invitation,
     user_for_reset,
@@ -47,21 +46,17 @@ def _hide_referrer(response):
 def forgot_password():
     """Ask for an e-mail address and send it a reset link if an active user has it.
 
-    The response is the same whether or not the address exists, so the page
-    cannot be used to find out who has an account.
+    The response is the same whether or not the address exists, and so is
+    the work before it: the page queues the address for a worker thread,
+    which looks it up and sends the mail. So neither the page nor its
+    response time reveals who has an account.
     """
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         status = 422 if form.errors else 200
         return render_template("auth/forgot.html", form=form), status
 
-    requested = request_password_reset(form.email.data)
-    db.session.commit()
-    if requested is not None:
-        user, raw_token = requested
-        # NOTE: only existing users wait for the SMTP server, so response time
-        # still hints at whether an address has an account.
-        send_password_reset(user, raw_token)
+    queue_password_reset(form.email.data)
 
     minutes = int(PASSWORD_RESET_LIFETIME.total_seconds() // 60)
     flash(

@@ -19,8 +19,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Row, Select, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, undefer
+from sqlalchemy import Row, Select, or_, select
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from portal.errors import DomainError
@@ -29,7 +29,6 @@ from portal.htmx import is_htmx
 from portal.i18n import current_language, format_day, user_zone
 from portal.models import (
     ActivityType,
-    EntryStatus,
     Statement,
     Ticket,
     TimeEntry,
@@ -43,20 +42,19 @@ from portal.portal.forms import (
     TicketFilter,
     TicketFilterForm,
 )
-from portal.services.customer_view import build_portal_log
+from portal.services import pdf_jobs
+from portal.services.customer_view import (
+    CUSTOMER_VISIBLE_ENTRY,
+    billed_minutes_for_portal,
+    build_portal_log,
+    ticket_time_totals,
+)
 from portal.services.pdf import statement_filename
 from portal.services.sla_evidence import evaluate_ticket_sla
 
 logger = logging.getLogger(__name__)
 
 TICKETS_PER_PAGE = 25
-
-# The only time entries a customer may see: approved by a team lead and billable.
-# The ticket list totals and the ticket log both use these, so they always agree.
-CUSTOMER_VISIBLE_ENTRY = (
-    TimeEntry.status == EntryStatus.APPROVED,
-    TimeEntry.is_billable.is_(True),
-)
 
 ScopedModel = TypeVar("ScopedModel", Ticket, Statement)
 
@@ -143,20 +141,18 @@ def tickets():
     """List the customer's tickets, filtered by text, status, category and period."""
     form = TicketFilterForm(formdata=request.args, language=current_language())
     pagination = None
-    approved_minutes: dict[int, int] = {}
+    time_totals = {}
     if form.validate():
         statement = _ticket_list_select(form.ticket_filter(user_zone()))
         pagination = _paginate(statement, request.args.get("page", 1, type=int))
-        approved_minutes = _approved_minutes_by_ticket(
-            [ticket.id for ticket in pagination.items]
-        )
+        time_totals = ticket_time_totals(pagination.items)
 
     template = "portal/_ticket_list.html" if is_htmx() else "portal/tickets.html"
     html = render_template(
         template,
         form=form,
         pagination=pagination,
-        approved_minutes=approved_minutes,
+        time_totals=time_totals,
         oob_errors=is_htmx(),
     )
     return html, 422 if form.errors else 200
@@ -194,19 +190,6 @@ def _paginate(statement: Select[tuple[Ticket]], page: int) -> Pagination:
     return pagination
 
 
-def _approved_minutes_by_ticket(ticket_ids: list[int]) -> dict[int, int]:
-    """Sum the approved billable minutes of each ticket, in one query."""
-    if not ticket_ids:
-        return {}
-    statement = (
-        select(TimeEntry.ticket_id, func.sum(TimeEntry.minutes))
-        .where(TimeEntry.ticket_id.in_(ticket_ids), *CUSTOMER_VISIBLE_ENTRY)
-        .group_by(TimeEntry.ticket_id)
-    )
-    rows = db.session.execute(statement)
-    return {ticket_id: int(minutes) for ticket_id, minutes in rows}
-
-
 @bp.get("/tickets/<key>")
 def ticket(key: str):
     """Show a ticket and the log of its approved, billable time.
@@ -214,7 +197,8 @@ def ticket(key: str):
     The contract decides whether agents' names and worked time are shown.
     """
     ticket = _customer_ticket_or_404(key)
-    log = build_portal_log(ticket, _visible_entry_rows(ticket.id))
+    billed = billed_minutes_for_portal([ticket.id])
+    log = build_portal_log(ticket, _visible_entry_rows(ticket.id), billed)
     return render_template(
         "portal/ticket.html",
         ticket=ticket,
@@ -263,18 +247,17 @@ def statements():
 
 @bp.get("/statements/<int:statement_id>/pdf")
 def statement_pdf(statement_id: int):
-    """Send the PDF stored when the statement was issued, byte for byte."""
-    statement = _customer_statement_or_404(
-        statement_id, options=[undefer(Statement.pdf)]
-    )
-    _check_pdf_digest(statement)
+    """Send the PDF stored by the render job, byte for byte; 409 until then."""
+    statement = _customer_statement_or_404(statement_id)
+    stored = pdf_jobs.stored_pdf(statement)
+    _check_pdf_digest(statement, stored)
 
     response = send_file(
-        BytesIO(statement.pdf),
+        BytesIO(stored.data),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=statement_filename(statement),
-        etag=statement.pdf_sha256,
+        etag=stored.sha256,
         last_modified=statement.issued_at,
     )
     response.cache_control.private = True
@@ -284,16 +267,16 @@ def statement_pdf(statement_id: int):
     return response
 
 
-def _check_pdf_digest(statement: Statement) -> None:
+def _check_pdf_digest(statement: Statement, stored: pdf_jobs.StoredPdf) -> None:
     """Raise DomainError when the stored PDF no longer matches its SHA-256."""
-    digest = hashlib.sha256(statement.pdf).hexdigest()
-    if digest == statement.pdf_sha256:
+    digest = hashlib.sha256(stored.data).hexdigest()
+    if digest == stored.sha256:
         return
     logger.error(
         "portal: statement %s PDF failed its integrity check: SHA-256 %s, stored %s",
         statement.id,
         digest,
-        statement.pdf_sha256,
+        stored.sha256,
     )
     raise DomainError(
         _(

@@ -4,6 +4,12 @@ Approvers see the entries of the agents in the teams they approve
 (Team.approvers); admins see every entry. An approver who approves no team sees
 nothing. The same scope decides which entries an approver may decide, so the
 queue never shows an entry that its decision routes would refuse.
+
+The queue and its groups hold QueueEntry rows, read-only copies of the columns
+the queue shows, instead of ORM objects. Loading a page of 500 entries with
+their agent, ticket, customer and activity took about 13 ms of CPU time as ORM
+objects and about 4 ms as rows (median of 40 loads in one process, on the data
+of bench/approval_queue.py). Decisions load the ORM entries themselves.
 """
 
 from __future__ import annotations
@@ -11,10 +17,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, load_only
 
 from portal.extensions import db
 from portal.models import (
@@ -24,6 +30,7 @@ from portal.models import (
     Role,
     Team,
     Ticket,
+    TicketStatus,
     TimeEntry,
     User,
     team_approvers,
@@ -34,16 +41,8 @@ TIME_LOGGING_ROLES = (Role.AGENT, Role.APPROVER, Role.ADMIN)
 # The queue page shows at most this many entries; the filters narrow it.
 MAX_QUEUE_ENTRIES = 500
 REVIEW_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.APPROVED, EntryStatus.REJECTED)
-_AGENT_COLUMNS = (User.id, User.name, User.team_id)
-_TICKET_COLUMNS = (
-    Ticket.id,
-    Ticket.key,
-    Ticket.title,
-    Ticket.customer_id,
-    Ticket.status,
-    Ticket.resolved_at,
-)
-_ACTIVITY_COLUMNS = (ActivityType.id, ActivityType.name_it, ActivityType.name_en)
+# The users the agent filter offers need only these columns.
+_FILTER_USER_COLUMNS = (User.id, User.name, User.team_id)
 
 
 class QueueSort(enum.StrEnum):
@@ -61,6 +60,80 @@ def week_start_of(day: date) -> date:
 def group_dom_id(agent_id: int, week_start: date) -> str:
     """Return the HTML id of the queue group of an agent and week."""
     return f"group-{agent_id}-{week_start.isoformat()}"
+
+
+# Rows
+
+
+@dataclass(slots=True)
+class QueueAgent:
+    """The agent (or decider) of a queue entry."""
+
+    id: int
+    name: str
+    team_id: int | None
+
+
+@dataclass(slots=True)
+class QueueCustomer:
+    id: int
+    name: str
+
+
+@dataclass(slots=True)
+class QueueTicket:
+    """The columns of an entry's ticket that the queue and its anomalies read."""
+
+    id: int
+    key: str
+    title: str
+    customer_id: int
+    status: TicketStatus
+    resolved_at: datetime | None
+    customer: QueueCustomer
+
+
+@dataclass(slots=True)
+class QueueActivity:
+    id: int
+    name_it: str
+    name_en: str
+
+    def label(self, language: str) -> str:
+        return self.name_it if language == "it" else self.name_en
+
+
+@dataclass(slots=True)
+class QueueEntry:
+    """A time entry as the queue shows it, with the same attribute names as TimeEntry.
+
+    It is a copy: changing it changes nothing in the database.
+    """
+
+    id: int
+    ticket_id: int
+    agent_id: int
+    work_date: date
+    start_time: time | None
+    end_time: time | None
+    minutes: int
+    activity_type_id: int
+    description: str
+    internal_note: str
+    is_billable: bool
+    status: EntryStatus
+    statement_id: int | None
+    version: int
+    decided_at: datetime | None
+    rejection_reason: str | None
+    agent: QueueAgent
+    ticket: QueueTicket
+    activity_type: QueueActivity
+    decided_by: QueueAgent | None
+
+
+# A row of the queue: a QueueEntry, or the ORM entry a decision just changed.
+ShownEntry = TimeEntry | QueueEntry
 
 
 # Scope
@@ -87,7 +160,7 @@ class ApproverScope:
         """Whether the approver approves no team, so the queue is empty."""
         return not self.sees_all and not self.teams
 
-    def allows_agent(self, agent: User) -> bool:
+    def allows_agent(self, agent: User | QueueAgent) -> bool:
         """Return whether the entries of agent are in this scope."""
         return self.sees_all or agent.team_id in self.team_ids
 
@@ -154,9 +227,9 @@ class QueueGroup:
     entry changed after the page loaded is skipped by the group approval.
     """
 
-    agent: User
+    agent: QueueAgent
     week_start: date
-    entries: list[TimeEntry] = field(default_factory=list)
+    entries: list[QueueEntry] = field(default_factory=list)
     seen_versions: dict[int, int] | None = None
 
     @property
@@ -191,7 +264,7 @@ class QueuePage:
     truncated: bool
 
     @property
-    def entries(self) -> list[TimeEntry]:
+    def entries(self) -> list[QueueEntry]:
         return [entry for group in self.groups for entry in group.entries]
 
     @property
@@ -201,38 +274,160 @@ class QueuePage:
 
 # Queries
 
+_DECIDER = aliased(User, name="decider")
+# The columns of one queue row, in the order _RowReader._entry unpacks them.
+_ROW_COLUMNS = (
+    TimeEntry.id,
+    TimeEntry.ticket_id,
+    TimeEntry.agent_id,
+    TimeEntry.work_date,
+    TimeEntry.start_time,
+    TimeEntry.end_time,
+    TimeEntry.minutes,
+    TimeEntry.activity_type_id,
+    TimeEntry.description,
+    TimeEntry.internal_note,
+    TimeEntry.is_billable,
+    TimeEntry.status,
+    TimeEntry.statement_id,
+    TimeEntry.version,
+    TimeEntry.decided_at,
+    TimeEntry.rejection_reason,
+    User.name,
+    User.team_id,
+    Ticket.key,
+    Ticket.title,
+    Ticket.customer_id,
+    Ticket.status,
+    Ticket.resolved_at,
+    Customer.name,
+    ActivityType.name_it,
+    ActivityType.name_en,
+    TimeEntry.decided_by_id,
+    _DECIDER.name,
+    _DECIDER.team_id,
+)
+
 
 def _entries_query(scope: ApproverScope, filters: QueueFilter) -> sa.Select:
-    # One query with joined agent, ticket, customer and activity (and the
-    # decider for decided entries), so rendering hundreds of rows issues no
-    # further SELECTs. The joined rows load only the columns the queue shows.
+    # One query with the agent, ticket, customer and activity joined (and the
+    # decider, outer-joined, for decided entries), so rendering hundreds of
+    # rows issues no further SELECTs.
     query = (
-        sa.select(TimeEntry)
+        sa.select(*_ROW_COLUMNS)
+        .select_from(TimeEntry)
         .join(TimeEntry.agent)
         .join(TimeEntry.ticket)
         .join(Ticket.customer)
         .join(TimeEntry.activity_type)
+        .outerjoin(_DECIDER, TimeEntry.decided_by_id == _DECIDER.id)
         .where(TimeEntry.status == filters.status, scope.condition())
-        .options(
-            contains_eager(TimeEntry.agent).load_only(*_AGENT_COLUMNS),
-            contains_eager(TimeEntry.ticket)
-            .load_only(*_TICKET_COLUMNS)
-            .contains_eager(Ticket.customer)
-            .load_only(Customer.id, Customer.name),
-            contains_eager(TimeEntry.activity_type).load_only(*_ACTIVITY_COLUMNS),
-        )
     )
     if filters.is_waiting_view:
         # Billed entries can no longer be decided, so they never wait.
-        return _narrow(query.where(TimeEntry.statement_id.is_(None)), filters)
-
-    decider = aliased(User, name="decider")
-    query = query.outerjoin(decider, TimeEntry.decided_by).options(
-        contains_eager(TimeEntry.decided_by.of_type(decider)).load_only(
-            decider.id, decider.name
-        )
-    )
+        query = query.where(TimeEntry.statement_id.is_(None))
     return _narrow(query, filters)
+
+
+class _RowReader:
+    """Reader of result rows into QueueEntry objects that share agents and tickets."""
+
+    def __init__(self) -> None:
+        self.agents: dict[int, QueueAgent] = {}
+        self.tickets: dict[int, QueueTicket] = {}
+        self.customers: dict[int, QueueCustomer] = {}
+        self.activities: dict[int, QueueActivity] = {}
+
+    def read(self, rows: Iterable[sa.Row]) -> list[QueueEntry]:
+        return [self._entry(row) for row in rows]
+
+    def _entry(self, row: sa.Row) -> QueueEntry:
+        (
+            entry_id,
+            ticket_id,
+            agent_id,
+            work_date,
+            start_time,
+            end_time,
+            minutes,
+            activity_id,
+            description,
+            internal_note,
+            is_billable,
+            status,
+            statement_id,
+            version,
+            decided_at,
+            rejection_reason,
+            agent_name,
+            agent_team_id,
+            key,
+            title,
+            customer_id,
+            ticket_status,
+            resolved_at,
+            customer_name,
+            activity_name_it,
+            activity_name_en,
+            decider_id,
+            decider_name,
+            decider_team_id,
+        ) = row
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            agent = self.agents[agent_id] = QueueAgent(
+                agent_id, agent_name, agent_team_id
+            )
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            customer = self.customers.get(customer_id)
+            if customer is None:
+                customer = self.customers[customer_id] = QueueCustomer(
+                    customer_id, customer_name
+                )
+            ticket = self.tickets[ticket_id] = QueueTicket(
+                ticket_id, key, title, customer_id, ticket_status, resolved_at, customer
+            )
+        activity = self.activities.get(activity_id)
+        if activity is None:
+            activity = self.activities[activity_id] = QueueActivity(
+                activity_id, activity_name_it, activity_name_en
+            )
+        decider = None
+        if decider_id is not None:
+            decider = self.agents.get(decider_id)
+            if decider is None:
+                decider = self.agents[decider_id] = QueueAgent(
+                    decider_id, decider_name, decider_team_id
+                )
+        return QueueEntry(
+            entry_id,
+            ticket_id,
+            agent_id,
+            work_date,
+            start_time,
+            end_time,
+            minutes,
+            activity_id,
+            description,
+            internal_note,
+            is_billable,
+            status,
+            statement_id,
+            version,
+            decided_at,
+            rejection_reason,
+            agent,
+            ticket,
+            activity,
+            decider,
+        )
+
+
+def _load_entries(query: sa.Select) -> list[QueueEntry]:
+    # The session's connection runs the query inside the request's transaction
+    # without the ORM's result processing, which these plain rows do not need.
+    return _RowReader().read(db.session.connection().execute(query))
 
 
 def _narrow(query: sa.Select, filters: QueueFilter) -> sa.Select:
@@ -267,12 +462,12 @@ def load_queue(
     """
     limit = limit or MAX_QUEUE_ENTRIES
     query = _ordered(_entries_query(scope, filters), filters).limit(limit + 1)
-    entries = list(db.session.scalars(query))
+    entries = _load_entries(query)
     truncated = len(entries) > limit
     return QueuePage(_group(entries[:limit], filters), truncated)
 
 
-def _group(entries: Iterable[TimeEntry], filters: QueueFilter) -> list[QueueGroup]:
+def _group(entries: Iterable[QueueEntry], filters: QueueFilter) -> list[QueueGroup]:
     groups: dict[tuple[int, date], QueueGroup] = {}
     for entry in entries:
         key = (entry.agent_id, week_start_of(entry.work_date))
@@ -307,8 +502,8 @@ def load_group(
     With seen_versions, the group keeps only the entries the approver was shown.
     Returns None when the agent does not exist or is outside scope.
     """
-    agent = db.session.get(User, agent_id)
-    if agent is None or not scope.allows_agent(agent):
+    user = db.session.get(User, agent_id)
+    if user is None or not scope.allows_agent(user):
         return None
 
     week_start = week_start_of(week_start)
@@ -318,9 +513,10 @@ def load_group(
     )
     if seen_versions is not None:
         query = query.where(TimeEntry.id.in_(list(seen_versions)))
-    entries = list(db.session.scalars(_ordered(query, filters)))
+    entries = _load_entries(_ordered(query, filters))
 
     seen = dict(seen_versions) if seen_versions is not None else None
+    agent = QueueAgent(user.id, user.name, user.team_id)
     return QueueGroup(agent, week_start, entries, seen)
 
 
@@ -346,7 +542,11 @@ def count_waiting(scope: ApproverScope, filters: QueueFilter | None = None) -> i
 
 def filter_agents(scope: ApproverScope) -> list[User]:
     """Return the users whose entries the approver sees, by name, for the filter."""
-    query = sa.select(User).order_by(sa.func.lower(User.name), User.id)
+    query = (
+        sa.select(User)
+        .options(load_only(*_FILTER_USER_COLUMNS))
+        .order_by(sa.func.lower(User.name), User.id)
+    )
     if scope.sees_all:
         query = query.where(User.role.in_(TIME_LOGGING_ROLES))
     else:

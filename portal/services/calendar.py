@@ -250,12 +250,22 @@ class WorkingCalendar:
         result can be the end of an interval (09:00 plus 240 minutes is 13:00,
         not 14:00), and zero minutes return start itself.
         """
-        start = _as_utc(start, "start")
         _validate_minutes(minutes)
-        if minutes == 0:
+        return self.add_working_time(start, timedelta(minutes=minutes))
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """Return the earliest UTC instant when amount of working time has elapsed.
+
+        This is add_working_minutes for an amount that need not be whole
+        minutes, such as what is left of an SLA target after a pause.
+        """
+        start = _as_utc(start, "start")
+        if amount < timedelta(0):
+            raise ValueError(f"amount must be zero or more, not {amount}.")
+        if amount == timedelta(0):
             return start
 
-        remaining = timedelta(minutes=minutes)
+        remaining = amount
         day = start.astimezone(self._zone).date()
         days_without_work = 0
         while days_without_work <= MAX_DAYS_WITHOUT_WORK:

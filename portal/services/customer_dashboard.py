@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Customer, EntryStatus, Ticket, TicketStatus, TimeEntry
-from portal.services.billing_rules import PrepaidPackage
+from portal.services.prepaid import ContractBalance, contract_balance, prepaid_contracts
 from portal.services.sla_evidence import SlaEvidence, monthly_evidence
 from portal.services.statements import (
-    NoContractError,
+    StatementBlockedError,
     build_preview,
     month_end,
     previous_month,
@@ -56,7 +56,8 @@ class Dashboard:
     open_tickets: int
     running_total: RunningTotal | None
     sla: SlaEvidence
-    prepaid_packages: tuple[PrepaidPackage, ...]
+    # One balance per prepaid contract of the customer with a package bought.
+    prepaid: tuple[ContractBalance, ...]
 
 
 def build_dashboard(customer: Customer, today: date) -> Dashboard:
@@ -69,7 +70,7 @@ def build_dashboard(customer: Customer, today: date) -> Dashboard:
         open_tickets=open_ticket_count(customer.id),
         running_total=running_total(customer, this_month),
         sla=monthly_evidence(customer, this_month),
-        prepaid_packages=tuple(prepaid_packages(customer)),
+        prepaid=tuple(prepaid_balances(customer, today)),
     )
 
 
@@ -99,32 +100,38 @@ def open_ticket_count(customer_id: int) -> int:
 def running_total(customer: Customer, month: date) -> RunningTotal | None:
     """Price the month's approved, unbilled work as its statement would.
 
-    It goes through build_preview, so the estimate uses the same contract rate,
-    rounding and totals as issuing. It is None when no contract covers the
-    month's last day.
+    It goes through build_preview, so the estimate uses the same contract
+    terms, rounding and totals as issuing. It is None when the month's work
+    cannot be priced, e.g. work that no contract covers.
     """
     try:
         preview = build_preview(customer, month)
-    except NoContractError:
+    except StatementBlockedError as error:
         logger.info(
-            "dashboard of customer %s: no contract for %s, no running total",
+            "dashboard of customer %s: %s cannot be priced, no running total: %s",
             customer.id,
             month.isoformat(),
+            error.message,
         )
         return None
     return RunningTotal(
         month=preview.month,
-        minutes=preview.bill.minutes,
-        amount=preview.bill.amount,
+        minutes=preview.billed_minutes,
+        amount=preview.total_amount,
         currency=preview.currency,
         pending_count=preview.pending_count,
     )
 
 
-def prepaid_packages(customer: Customer) -> list[PrepaidPackage]:
-    """Return the customer's prepaid hour packages for the dashboard gauge.
+def prepaid_balances(customer: Customer, today: date) -> list[ContractBalance]:
+    """Return the balance today of each of the customer's prepaid contracts.
 
-    TODO: load the packages once the schema stores them. Until then there are
-    none, and the dashboard shows no gauge.
+    Only the customer's own contracts are read, and contracts with no
+    package bought by today are left out, so the dashboard shows no empty
+    gauge.
     """
-    return []
+    balances = [
+        contract_balance(contract, today)
+        for contract in prepaid_contracts(customer_id=customer.id)
+    ]
+    return [balance for balance in balances if balance.packages]

@@ -14,7 +14,7 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +33,11 @@ from portal.models.tickets import ActivityType, Ticket
 from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services.audit import changed_fields, record_event, snapshot
+from portal.services.month_close import (
+    ClosedMonthError,
+    check_month_open,
+    check_months_open,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +100,22 @@ class EntryData:
 
 
 @dataclass(frozen=True)
+class DayTotals:
+    """An agent's time on one work date before a new entry was logged.
+
+    The quick-log post reads these in the same query as its checks, so the
+    warnings about the new entry need no query of their own.
+    """
+
+    # Entries in any status but rejected: the 24-hour rule counts these.
+    counted_minutes: int
+    # Entries in every status: the long-day warning counts these.
+    all_minutes: int
+    # Entries on the same ticket with the same duration: likely duplicates.
+    same_ticket_and_duration: int
+
+
+@dataclass(frozen=True)
 class TimeRange:
     """The start, end and minutes an entry gets. Start and end may be None."""
 
@@ -114,6 +135,20 @@ def zone_for(user: User) -> ZoneInfo:
 def today_for(user: User) -> date:
     """Return today's calendar date in the user's time zone."""
     return utcnow().astimezone(zone_for(user)).date()
+
+
+def check_entry_month_open(actor: User, day: date) -> None:
+    """Raise EntryDataError on the work date when day is in a closed month.
+
+    The forms then show the closed-month message beside the date field. The
+    error keeps the 409 status of ClosedMonthError for other callers.
+    """
+    try:
+        check_month_open(actor, day)
+    except ClosedMonthError as closed:
+        error = EntryDataError("work_date", closed.message)
+        error.status = closed.status
+        raise error from closed
 
 
 def check_work_date(actor: User, work_date: date | None) -> None:
@@ -269,12 +304,33 @@ def create_entry_once(
     client_token) rejects the second INSERT. That rolls back the whole
     transaction, so with a token this must be the transaction's first write.
     """
+    entry, totals = create_entry_with_totals(actor, ticket, data)
+    return entry, totals is None
+
+
+def create_entry_with_totals(
+    actor: User, ticket: Ticket, data: EntryData
+) -> tuple[TimeEntry, DayTotals | None]:
+    """Log a draft entry like create_entry_once, and return the day's totals before it.
+
+    The totals are None when an earlier post with the same client token had
+    logged the entry already. One query reads that token and the totals.
+    """
     if data.client_token is not None:
         _check_client_token(data.client_token)
+    earlier_id, totals = _token_and_day_totals(actor, ticket, data)
+    if earlier_id is not None and data.client_token is not None:
         earlier = _entry_with_token(actor, ticket, data.client_token)
         if earlier is not None:
-            return earlier, True
-    _check_data(actor, data, current_activity_id=None, ticket=ticket)
+            return earlier, None
+    _check_data(
+        actor,
+        data,
+        current_activity_id=None,
+        ticket=ticket,
+        logged=totals.counted_minutes,
+    )
+    check_entry_month_open(actor, data.work_date)
 
     entry = TimeEntry(
         ticket_id=ticket.id,
@@ -289,10 +345,40 @@ def create_entry_once(
     except IntegrityError:
         if data.client_token is None:
             raise
-        return _entry_logged_concurrently(actor, ticket, data.client_token), True
+        return _entry_logged_concurrently(actor, ticket, data.client_token), None
 
     record_event(actor, "created", entry, None, _snapshot(entry, ENTRY_FIELDS))
-    return entry, False
+    return entry, totals
+
+
+def _token_and_day_totals(
+    actor: User, ticket: Ticket, data: EntryData
+) -> tuple[int | None, DayTotals]:
+    """Return the id of the entry logged with data.client_token, and the day's totals.
+
+    The id is None when the token logged no entry yet.
+    """
+    day = (TimeEntry.agent_id == actor.id) & (TimeEntry.work_date == data.work_date)
+    earlier = sa.null()
+    if data.client_token is not None:
+        earlier = (
+            sa.select(TimeEntry.id)
+            .where(
+                TimeEntry.agent_id == actor.id,
+                TimeEntry.client_token == data.client_token,
+            )
+            .scalar_subquery()
+        )
+    twin = (TimeEntry.ticket_id == ticket.id) & (TimeEntry.minutes == data.minutes)
+    minutes = sa.func.sum(TimeEntry.minutes)
+    query = sa.select(
+        earlier,
+        sa.func.coalesce(minutes.filter(TimeEntry.status != EntryStatus.REJECTED), 0),
+        sa.func.coalesce(minutes, 0),
+        sa.func.count(TimeEntry.id).filter(twin),
+    ).where(day)
+    earlier_id, counted, every_status, twins = db.session.execute(query).one()
+    return earlier_id, DayTotals(counted, every_status, twins)
 
 
 def _check_client_token(token: str) -> None:
@@ -361,6 +447,7 @@ def update_entry(
             f"time entry {entry.id} is at version {entry.version}, "
             f"the form was loaded at version {expected_version}"
         )
+    check_entry_month_open(actor, entry.work_date)
     _check_data(
         actor,
         data,
@@ -368,6 +455,7 @@ def update_entry(
         ticket=entry.ticket,
         entry_id=entry.id,
     )
+    check_entry_month_open(actor, data.work_date)
 
     before = _snapshot(entry, EDITABLE_FIELDS)
     _apply(entry, data)
@@ -384,6 +472,7 @@ def update_entry(
 def delete_entry(actor: User, entry: TimeEntry) -> None:
     """Delete an editable entry of actor's, keeping its values in the audit row."""
     ensure_editable(actor, entry)
+    check_month_open(actor, entry.work_date)
 
     record_event(actor, "deleted", entry, _snapshot(entry, ENTRY_FIELDS), None)
     db.session.delete(entry)
@@ -398,6 +487,7 @@ def submit_entries(actor: User, entries: Sequence[TimeEntry]) -> int:
     """
     for entry in entries:
         _ensure_submittable(actor, entry)
+    check_months_open(actor, [entry.work_date for entry in entries])
 
     now = utcnow()
     for entry in entries:
@@ -484,14 +574,20 @@ def _check_data(
     current_activity_id: int | None,
     ticket: Ticket,
     entry_id: int | None = None,
+    logged: int | None = None,
 ) -> None:
+    """Raise EntryDataError for the first rule data breaks.
+
+    logged is the agent's time on the work date without this entry, when the
+    caller has read it already.
+    """
     check_work_date(actor, data.work_date)
     _check_not_before_opening(actor, ticket, data.work_date)
     if not 0 < data.minutes <= MAX_ENTRY_MINUTES:
         raise EntryDataError(
             "duration", _("The duration must be between 1 minute and 24 hours.")
         )
-    _check_day_total(actor, data, entry_id)
+    _check_day_total(actor, data, entry_id, logged)
     if is_blank(data.description):
         raise EntryDataError(
             "description", _("Describe the work done for the customer.")
@@ -513,6 +609,7 @@ def _check_data(
             ),
         )
     _check_times(data)
+    _check_end_not_in_future(actor, data)
     _check_activity(data.activity_type_id, current_activity_id)
 
 
@@ -528,16 +625,19 @@ def _check_not_before_opening(actor: User, ticket: Ticket, work_date: date) -> N
         )
 
 
-def _check_day_total(actor: User, data: EntryData, entry_id: int | None) -> None:
+def _check_day_total(
+    actor: User, data: EntryData, entry_id: int | None, logged: int | None
+) -> None:
     """Reject an entry that would take the agent's day past 24 hours."""
-    query = sa.select(sa.func.coalesce(sa.func.sum(TimeEntry.minutes), 0)).where(
-        TimeEntry.agent_id == actor.id,
-        TimeEntry.work_date == data.work_date,
-        TimeEntry.status != EntryStatus.REJECTED,
-    )
-    if entry_id is not None:
-        query = query.where(TimeEntry.id != entry_id)
-    logged = db.session.scalar(query)
+    if logged is None:
+        query = sa.select(sa.func.coalesce(sa.func.sum(TimeEntry.minutes), 0)).where(
+            TimeEntry.agent_id == actor.id,
+            TimeEntry.work_date == data.work_date,
+            TimeEntry.status != EntryStatus.REJECTED,
+        )
+        if entry_id is not None:
+            query = query.where(TimeEntry.id != entry_id)
+        logged = db.session.scalar(query)
     if logged + data.minutes > MAX_ENTRY_MINUTES:
         raise EntryDataError(
             "duration",
@@ -575,6 +675,30 @@ def _check_times(data: EntryData) -> None:
     span = span_minutes(data.start_time, data.end_time)
     if span != data.minutes:
         raise _mismatch_error(data.minutes, span)
+
+
+def _check_end_not_in_future(actor: User, data: EntryData) -> None:
+    """Reject an end time later than now in the actor's time zone.
+
+    Work that crossed midnight ends on the day after the work date.
+    """
+    if data.end_time is None:
+        return
+    zone = zone_for(actor)
+    end_day = data.work_date
+    if data.start_time is not None and data.end_time <= data.start_time:
+        end_day += timedelta(days=1)
+    now = utcnow().astimezone(zone)
+    if datetime.combine(end_day, data.end_time, tzinfo=zone) <= now:
+        return
+    raise EntryDataError(
+        "end_time",
+        _(
+            "The work cannot end later than now (%(now)s). Correct the times, "
+            "the duration or the work date.",
+            now=now.strftime("%H:%M"),
+        ),
+    )
 
 
 def _check_activity(activity_type_id: int, current_activity_id: int | None) -> None:

@@ -7,9 +7,9 @@ cell that starts with =, +, -, @, tab or CR gets a leading single quote, so a
 spreadsheet shows it as text instead of running it as a formula (CSV
 injection). Numeric columns are never quoted.
 
-XLSX cells are typed: dates are dates, minutes and decimal hours are numbers,
-and durations also appear as a day fraction formatted [h]:mm. The header row
-is bold and frozen.
+XLSX cells are typed: dates are dates, minutes, decimal hours, amounts and
+ids are numbers, and durations also appear as a day fraction formatted
+[h]:mm. The header row is bold and frozen. A None value leaves the cell empty.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ class ColumnKind(enum.StrEnum):
     HMM = "hmm"
     # Minutes shown as decimal hours with two places, e.g. 90 as 1.50.
     HOURS = "hours"
+    # A Decimal with two places: an amount of money or a quantity.
+    DECIMAL = "decimal"
+    # A whole number such as an id.
+    INTEGER = "integer"
 
 
 XLSX_NUMBER_FORMATS = {
@@ -58,7 +62,10 @@ XLSX_NUMBER_FORMATS = {
     ColumnKind.MINUTES: "0",
     ColumnKind.HMM: "[h]:mm",
     ColumnKind.HOURS: "0.00",
+    ColumnKind.DECIMAL: "#,##0.00",
+    ColumnKind.INTEGER: "0",
 }
+TWO_PLACES = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -137,25 +144,48 @@ def write_csv(table: Table, language: str) -> bytes:
 
 
 def _csv_cell(value: Any, kind: ColumnKind, language: str) -> str:
+    if value is None:
+        return ""
     if kind == ColumnKind.TEXT:
         return neutralise_text(str(value))
     if kind == ColumnKind.DATE:
         return format_day(value, language)
-    if kind == ColumnKind.MINUTES:
+    if kind in (ColumnKind.MINUTES, ColumnKind.INTEGER):
         return str(int(value))
     if kind == ColumnKind.HMM:
         hours, minutes = divmod(int(value), 60)
         return f"{hours}:{minutes:02d}"
     separator = DECIMAL_SEPARATORS.get(language, ".")
-    return format(decimal_hours(int(value)), "f").replace(".", separator)
+    if kind == ColumnKind.DECIMAL:
+        number = _two_places(value)
+    else:
+        number = decimal_hours(int(value))
+    return format(number, "f").replace(".", separator)
+
+
+def _two_places(value: Decimal) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"a DECIMAL column takes Decimal values, got {value!r}")
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def write_xlsx(table: Table) -> bytes:
     """Write table as one XLSX sheet with typed cells and a frozen bold header."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _sheet_title(table.title)
+    return write_workbook([table])
 
+
+def write_workbook(tables: Sequence[Table]) -> bytes:
+    """Write each table as one sheet of an XLSX workbook, in order."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in tables:
+        _write_sheet(workbook.create_sheet(_sheet_title(table.title)), table)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _write_sheet(sheet, table: Table) -> None:
     bold = Font(bold=True)
     for index, column in enumerate(table.columns, start=1):
         cell = sheet.cell(row=1, column=index, value=column.header)
@@ -169,12 +199,10 @@ def write_xlsx(table: Table) -> bytes:
         ):
             _write_xlsx_cell(sheet.cell(row=row_number, column=index), column, value)
 
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
-
 
 def _write_xlsx_cell(cell, column: Column, value: Any) -> None:
+    if value is None:
+        return
     if column.kind == ColumnKind.TEXT:
         # openpyxl raises IllegalCharacterError on control characters that
         # XML 1.0 cannot carry, so they are removed first.
@@ -190,6 +218,8 @@ def _write_xlsx_cell(cell, column: Column, value: Any) -> None:
         cell.value = int(value) / MINUTES_PER_DAY
     elif column.kind == ColumnKind.HOURS:
         cell.value = decimal_hours(int(value))
+    elif column.kind == ColumnKind.DECIMAL:
+        cell.value = _two_places(value)
     else:
         cell.value = value
     cell.number_format = XLSX_NUMBER_FORMATS[column.kind]

@@ -35,7 +35,12 @@ logger = logging.getLogger(__name__)
 ENTRIES_REJECTED = "entries_rejected"
 APPROVAL_REVERSED = "approval_reversed"
 MISSING_TIME = "missing_time"
-KINDS = (ENTRIES_REJECTED, APPROVAL_REVERSED, MISSING_TIME)
+# A prepaid package reached 75, 90 or 100 % used; see prepaid.send_package_alerts.
+PACKAGE_ALERT = "package_alert"
+KINDS = (ENTRIES_REJECTED, APPROVAL_REVERSED, MISSING_TIME, PACKAGE_ALERT)
+# The audience of a package alert, which sets its link and wording.
+AUDIENCE_ACCOUNTS = "accounts"
+AUDIENCE_PORTAL = "portal"
 
 # The list page shows this many notifications, newest first.
 LIST_LIMIT = 50
@@ -176,6 +181,13 @@ def describe(notification: Notification) -> NotificationText:
         return _describe_reversal(payload)
     if notification.kind == MISSING_TIME:
         return _describe_missing_time(payload)
+    if notification.kind == PACKAGE_ALERT:
+        return _describe_package_alert(payload)
+    # Resource notifications: imported here because that module imports this one.
+    from portal.services import resource_notifications
+
+    if notification.kind in resource_notifications.KINDS:
+        return resource_notifications.describe(notification.kind, payload)
     logger.warning(
         "notification %s has the unknown kind %r", notification.id, notification.kind
     )
@@ -234,6 +246,37 @@ def _describe_missing_time(payload: dict[str, Any]) -> NotificationText:
     )
     detail = _("Days without time: %(days)s", days=listed)
     return NotificationText(title, detail, "agent.week", {"start": monday.isoformat()})
+
+
+def _describe_package_alert(payload: dict[str, Any]) -> NotificationText:
+    percent = int(payload.get("percent", 0))
+    if payload.get("audience") == AUDIENCE_ACCOUNTS:
+        title = _(
+            "The prepaid package %(package)s of %(customer)s is %(percent)d%% used.",
+            package=payload.get("package", ""),
+            customer=payload.get("customer", ""),
+            percent=percent,
+        )
+        link = ("accounts.prepaid_contract", {"contract_id": payload["contract_id"]})
+    else:
+        title = _(
+            "Your prepaid package %(package)s is %(percent)d%% used.",
+            package=payload.get("package", ""),
+            percent=percent,
+        )
+        link = ("portal.dashboard", {})
+    detail = _(
+        "%(left)s of %(bought)s hours left, valid until %(day)s.",
+        left=format_hmm(int(payload.get("remaining", 0))),
+        bought=format_hmm(int(payload.get("bought", 0))),
+        day=format_day(date.fromisoformat(payload["expiry_date"])),
+    )
+    if percent >= 100:
+        detail = _(
+            "The package is used up: further work is billed at the contract's "
+            "overage rate."
+        )
+    return NotificationText(title, detail, *link)
 
 
 def _listed_entries(payload: dict[str, Any]) -> list[tuple[str, str, str]]:

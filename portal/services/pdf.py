@@ -22,12 +22,18 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from portal.models import Statement
+from portal.services.pdf_layout import build_layout, section_css
 from portal.services.sla_evidence import SlaEvidence, template_helpers
-from portal.services.statements import company_zone, month_label, summarize
+from portal.services.statement_document import (
+    StatementDocument,
+    build_document,
+    check_footing,
+)
+from portal.services.statements.periods import company_zone, month_label
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,9 @@ logger = logging.getLogger(__name__)
 # download name does not change with the state of the translation catalogue.
 FILENAME_STEMS = {"it": "rendiconto", "en": "statement"}
 SLA_ANNEX_STEMS = {"it": "allegato-sla", "en": "sla-annex"}
+# The mark of a void statement's copy. It is in both languages on every copy,
+# so that every reader sees the same mark.
+VOID_MARK = "ANNULLATO / VOID"
 
 
 class StaticFilesFetcher(URLFetcher):
@@ -67,26 +76,39 @@ class StaticFilesFetcher(URLFetcher):
         return path
 
 
-def render_statement_pdf(statement: Statement) -> bytes:
-    """Render the statement's frozen lines as an A4 PDF and return its bytes.
+def render_statement_pdf(statement: Statement, *, void: bool = False) -> bytes:
+    """Render the statement's frozen rows as an A4 PDF and return its bytes.
 
-    Texts are in the statement's language. Internal notes cannot appear because
-    StatementLine has no such field.
+    Texts are in the statement's language. With void=True every page carries
+    the mark "ANNULLATO / VOID" and the first page the void's date and reason.
+    Raises StatementFootingError when the stored totals differ from the sum of
+    the printed lines. Internal notes cannot appear because the frozen rows
+    have no such field.
     """
-    language = statement.language
-
-    with force_locale(language):
-        html = render_template("pdf/statement.html", **_template_context(statement))
-        page_css = _page_margin_css()
-
-    pdf = _write_pdf(html, page_css)
+    document = build_document(statement)
+    check_footing(document)
+    html, page_css = statement_html(document, void=void)
+    pdf = html_to_pdf(html, page_css)
     logger.debug(
-        "rendered PDF of statement %s: %s lines, %s bytes",
+        "rendered PDF of statement %s%s: %s detail lines, %s bytes",
         statement.number,
-        len(statement.lines),
+        " (void copy)" if void else "",
+        document.detail_line_count,
         len(pdf),
     )
     return pdf
+
+
+def statement_html(
+    document: StatementDocument, *, void: bool = False
+) -> tuple[str, str]:
+    """Return the statement's HTML and its @page CSS, in the statement's language."""
+    with force_locale(document.statement.language):
+        html = render_template(
+            "pdf/statement.html", **_template_context(document, void)
+        )
+        page_css = _page_margin_css(top_mark=VOID_MARK if void else None)
+    return html, page_css
 
 
 def render_sla_annex_pdf(evidence: SlaEvidence) -> bytes:
@@ -103,7 +125,7 @@ def render_sla_annex_pdf(evidence: SlaEvidence) -> bytes:
             _("This annex reports service levels; it is not a tax invoice.")
         )
 
-    pdf = _write_pdf(html, page_css)
+    pdf = html_to_pdf(html, page_css)
     logger.debug(
         "rendered SLA annex of customer %s for %s: %s tickets, %s bytes",
         evidence.customer.id,
@@ -134,35 +156,52 @@ def sla_annex_filename(evidence: SlaEvidence) -> str:
     return f"{stem}-{evidence.month:%Y-%m}.pdf"
 
 
-def _write_pdf(html: str, page_css: str) -> bytes:
-    """Lay out html on A4 pages, loading files only from static/."""
+def html_to_pdf(html: str, page_css: str) -> bytes:
+    """Lay out html on A4 pages and return the PDF, loading files only from static/."""
+    return layout_pdf(html, page_css).write_pdf()
+
+
+def layout_pdf(html: str, page_css: str) -> Document:
+    """Lay out html on A4 pages: the slow step, kept apart so that it can be timed."""
     static_root = Path(current_app.static_folder or "static")
     fetcher = StaticFilesFetcher(static_root)
-    document = HTML(
+    source = HTML(
         string=html, base_url=static_root.resolve().as_uri() + "/", url_fetcher=fetcher
     )
-    return document.write_pdf(stylesheets=[CSS(string=page_css, url_fetcher=fetcher)])
+    return source.render(stylesheets=[CSS(string=page_css, url_fetcher=fetcher)])
 
 
-def _template_context(statement: Statement) -> dict:
+def _template_context(document: StatementDocument, void: bool) -> dict:
     config = current_app.config
-    issued_on = statement.issued_at.astimezone(company_zone()).date()
+    statement = document.statement
+    zone = company_zone()
+    voided_on = None
+    if void and statement.voided_at is not None:
+        voided_on = statement.voided_at.astimezone(zone).date()
+    layout = None if document.is_legacy else build_layout(document)
     return {
+        "document": document,
+        "layout": layout,
+        "layout_css": section_css(layout) if layout else "",
         "statement": statement,
-        "bill": summarize(statement.lines),
+        "void": void,
+        "void_mark": VOID_MARK,
+        "voided_on": voided_on,
         "language": statement.language,
+        "currency": statement.currency,
         "period": month_label(statement.period_start, statement.language),
-        "issued_on": issued_on,
+        "issued_on": statement.issued_at.astimezone(zone).date(),
         "company_name": config["COMPANY_NAME"],
         "company_address": config["COMPANY_ADDRESS"],
         "company_vat_number": config["COMPANY_VAT_NUMBER"],
     }
 
 
-def _page_margin_css(notice: str | None = None) -> str:
+def _page_margin_css(notice: str | None = None, top_mark: str | None = None) -> str:
     """Build the @page rule whose footer texts come from the current locale.
 
-    notice is the footer's left text, the statement notice by default. The page
+    notice is the footer's left text, the statement notice by default, and
+    top_mark an optional text printed at the top of every page. The page
     counter must be CSS counters, so the translated sentence is split at its
     placeholders and each literal part becomes a quoted CSS string.
     """
@@ -182,10 +221,14 @@ def _page_margin_css(notice: str | None = None) -> str:
 
     if notice is None:
         notice = _("This document is a statement of work, not a tax invoice.")
+    top = ""
+    if top_mark is not None:
+        top = f" @top-center {{ content: {css_string(top_mark)}; }}"
     return (
         "@page {"
         f" @bottom-left {{ content: {css_string(notice)}; }}"
         f" @bottom-right {{ content: {' '.join(counter_parts)}; }}"
+        f"{top}"
         " }"
     )
 

@@ -4,17 +4,19 @@ Each ticket runs two clocks from its opening: first response and resolution.
 A clock counts working minutes of a WorkingCalendar, or elapsed calendar
 minutes when the target's business_hours is false.
 
-NOTE: the clocks do not pause while a ticket waits for the customer, because
-the schema keeps no history of ticket status changes.
+The resolution clock pauses while the ticket waits for the customer (status
+WAITING), so those intervals count neither towards its elapsed time nor
+towards its due instant. The first-response clock never pauses: the support
+team owes a first reply whatever the customer does.
 """
 
 from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from portal.services.calendar import WorkingCalendar
@@ -29,6 +31,9 @@ class SlaStatus(enum.StrEnum):
     RUNNING = "running"
     # The event has not happened yet but the due instant has passed.
     RUNNING_BREACHED = "running_breached"
+    # The resolution clock is stopped because the ticket waits for the
+    # customer, and its target was not used up before the wait began.
+    PAUSED = "paused"
 
 
 @dataclass(frozen=True)
@@ -57,20 +62,57 @@ class SlaTarget:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """An interval when the ticket waited for the customer.
+
+    end is None while the ticket still waits.
+    """
+
+    start: datetime
+    end: datetime | None = None
+
+
+def waiting_pauses(changes: Iterable[tuple[datetime, bool]]) -> tuple[Pause, ...]:
+    """Return the intervals a ticket waited, from its status changes.
+
+    Each change is (changed_at, waits_after), where waits_after is true when
+    the new status is WAITING. A change into WAITING starts a pause and the
+    next change to any other status ends it. A second change into WAITING
+    while the ticket already waits, which a duplicate event can cause, does
+    not restart the pause.
+    """
+    pauses = []
+    started: datetime | None = None
+    for changed_at, waits_after in sorted(changes, key=lambda change: change[0]):
+        if waits_after and started is None:
+            started = changed_at
+        elif not waits_after and started is not None:
+            pauses.append(Pause(started, changed_at))
+            started = None
+    if started is not None:
+        pauses.append(Pause(started))
+    return tuple(pauses)
+
+
+@dataclass(frozen=True)
 class SlaClock:
     """State of one clock (first response or resolution) of a ticket.
 
     elapsed_minutes counts from the opening to the event, or to now while the
-    event is missing, rounded down to whole minutes. minutes_left is set only
-    while the status is RUNNING, and elapsed_minutes + minutes_left equals
-    target_minutes then.
+    event is missing, without the pauses, rounded down to whole minutes.
+    minutes_left is set only while the status is RUNNING or PAUSED, and
+    elapsed_minutes + minutes_left equals target_minutes then. due_at is None
+    only while PAUSED, because the due instant depends on when the wait ends.
+    paused_minutes is the clock time left out while the ticket waited, rounded
+    down: working minutes under business hours, else elapsed minutes.
     """
 
     target_minutes: int
     elapsed_minutes: int
-    due_at: datetime
+    due_at: datetime | None
     status: SlaStatus
     minutes_left: int | None = None
+    paused_minutes: int = 0
 
     @property
     def is_breached(self) -> bool:
@@ -94,6 +136,7 @@ def evaluate_ticket(
     target: SlaTarget,
     calendar: WorkingCalendar,
     now: datetime,
+    waiting: Sequence[Pause] = (),
 ) -> SlaResult:
     """Evaluate the first-response and resolution clocks of a ticket at now.
 
@@ -101,7 +144,11 @@ def evaluate_ticket(
     due_at breaches it even when no working time passed in between, such as a
     Saturday reply to a request due at 18:00 on Friday. A ticket resolved
     without a recorded first response counts the resolution as the response.
-    All datetimes must be aware, and events and now must not precede opened_at.
+    waiting lists the pauses of the resolution clock. Parts of a pause before
+    the opening, or after the resolution (or after now while the ticket is
+    open), are ignored, and a pause that lasts past now means the ticket is
+    waiting at now. All datetimes must be aware, and events and now must not
+    precede opened_at.
     """
     _validate_timestamps(
         opened_at,
@@ -111,50 +158,153 @@ def evaluate_ticket(
             "now": now,
         },
     )
+    _validate_pauses(waiting)
+    # Aware datetimes that share a ZoneInfo subtract and compare by wall
+    # clock, so everything moves to UTC before any arithmetic.
+    opened_at, first_response_at, resolved_at, now = (
+        _utc(opened_at),
+        _utc(first_response_at),
+        _utc(resolved_at),
+        _utc(now),
+    )
+    waiting = [Pause(_utc(pause.start), _utc(pause.end)) for pause in waiting]
 
     response_at = first_response_at if first_response_at is not None else resolved_at
-    evaluator = _ClockEvaluator(opened_at, target.business_hours, calendar, now)
+    first_response = _ClockEvaluator(opened_at, target.business_hours, calendar, now)
+    resolution = _ClockEvaluator(
+        opened_at,
+        target.business_hours,
+        calendar,
+        now,
+        _clip_pauses(waiting, opened_at, resolved_at, now),
+    )
     return SlaResult(
         priority=target.priority,
         business_hours=target.business_hours,
-        first_response=evaluator.evaluate(target.first_response_minutes, response_at),
-        resolution=evaluator.evaluate(target.resolution_minutes, resolved_at),
+        first_response=first_response.evaluate(
+            target.first_response_minutes, response_at
+        ),
+        resolution=resolution.evaluate(target.resolution_minutes, resolved_at),
     )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _clip_pauses(
+    pauses: Sequence[Pause],
+    opened_at: datetime,
+    resolved_at: datetime | None,
+    now: datetime,
+) -> tuple[Pause, ...]:
+    """Keep the parts of pauses between the opening and the clock's horizon.
+
+    The horizon is the resolution, else now. A stopped clock closes a pause
+    at its horizon, and a running one leaves a pause open when it lasts past
+    now. Overlapping pauses are merged, so the result is sorted and disjoint.
+    """
+    horizon = resolved_at if resolved_at is not None else now
+    clipped: list[Pause] = []
+    for pause in sorted(pauses, key=lambda pause: pause.start):
+        start = max(pause.start, opened_at)
+        end = pause.end
+        if start >= horizon or (end is not None and end <= start):
+            continue
+        if end is None or end > horizon:
+            end = horizon if resolved_at is not None else None
+        if clipped and (clipped[-1].end is None or clipped[-1].end >= start):
+            previous = clipped.pop()
+            start = previous.start
+            if previous.end is None or end is None:
+                end = None
+            else:
+                end = max(previous.end, end)
+        clipped.append(Pause(start, end))
+    return tuple(clipped)
 
 
 @dataclass(frozen=True)
 class _ClockEvaluator:
+    """One clock's arithmetic: counted time from opened_at, minus the pauses.
+
+    pauses are sorted and disjoint, and only the last one may be open.
+    """
+
     opened_at: datetime
     business_hours: bool
     calendar: WorkingCalendar
     now: datetime
+    pauses: tuple[Pause, ...] = ()
 
     def evaluate(self, target_minutes: int, stopped_at: datetime | None) -> SlaClock:
-        due_at = self._add(target_minutes)
+        due_at = self._due_at(target_minutes)
+        end = stopped_at if stopped_at is not None else self.now
+        elapsed, paused = self._counted_minutes(end)
         if stopped_at is not None:
             status = SlaStatus.MET if stopped_at <= due_at else SlaStatus.BREACHED
-            elapsed = self._minutes_until(stopped_at)
-            return SlaClock(target_minutes, elapsed, due_at, status)
-
-        elapsed = self._minutes_until(self.now)
-        if self.now <= due_at:
-            # Working time adds up, so the exact time left is the target minus
-            # the exact elapsed time, and this is that difference rounded up.
-            minutes_left = target_minutes - elapsed
             return SlaClock(
-                target_minutes, elapsed, due_at, SlaStatus.RUNNING, minutes_left
+                target_minutes, elapsed, due_at, status, paused_minutes=paused
             )
-        return SlaClock(target_minutes, elapsed, due_at, SlaStatus.RUNNING_BREACHED)
 
-    def _add(self, minutes: int) -> datetime:
-        if self.business_hours:
-            return self.calendar.add_working_minutes(self.opened_at, minutes)
-        return self.calendar.add_calendar_minutes(self.opened_at, minutes)
+        if due_at is None:
+            # The ticket waits now and the target has time left, so the clock
+            # is stopped and the time left does not change.
+            status = SlaStatus.PAUSED
+        elif self.now <= due_at:
+            status = SlaStatus.RUNNING
+        else:
+            return SlaClock(
+                target_minutes,
+                elapsed,
+                due_at,
+                SlaStatus.RUNNING_BREACHED,
+                paused_minutes=paused,
+            )
+        # Counted time adds up, so the exact time left is the target minus the
+        # exact elapsed time, and this is that difference rounded up.
+        minutes_left = target_minutes - elapsed
+        return SlaClock(target_minutes, elapsed, due_at, status, minutes_left, paused)
 
-    def _minutes_until(self, end: datetime) -> int:
+    def _due_at(self, target_minutes: int) -> datetime | None:
+        """Return when the target is used up, or None if an open pause comes first.
+
+        The target is added from the opening. Each pause that starts before
+        the clock runs out moves the rest of the target to the pause's end.
+        """
+        cursor = self.opened_at
+        remaining = timedelta(minutes=target_minutes)
+        for pause in self.pauses:
+            candidate = self._add(cursor, remaining)
+            if candidate <= pause.start:
+                return candidate
+            remaining -= self._time_between(cursor, pause.start)
+            if pause.end is None:
+                return None
+            cursor = pause.end
+        return self._add(cursor, remaining)
+
+    def _counted_minutes(self, end: datetime) -> tuple[int, int]:
+        """Return the whole minutes counted and paused from the opening to end."""
+        paused = timedelta(0)
+        for pause in self.pauses:
+            if pause.start >= end:
+                break
+            pause_end = end if pause.end is None else min(pause.end, end)
+            paused += self._time_between(pause.start, pause_end)
+        total = self._time_between(self.opened_at, end)
+        minute = timedelta(minutes=1)
+        return (total - paused) // minute, paused // minute
+
+    def _add(self, start: datetime, amount: timedelta) -> datetime:
         if self.business_hours:
-            return self.calendar.working_minutes_between(self.opened_at, end)
-        return self.calendar.calendar_minutes_between(self.opened_at, end)
+            return self.calendar.add_working_time(start, amount)
+        return start + amount
+
+    def _time_between(self, start: datetime, end: datetime) -> timedelta:
+        if self.business_hours:
+            return self.calendar.working_time_between(start, end)
+        return end - start
 
 
 def _validate_timestamps(
@@ -172,6 +322,22 @@ def _validate_timestamps(
             raise ValueError(
                 f"{name} {value.isoformat()} is before opened_at "
                 f"{opened_at.isoformat()}: check the ticket's timestamps."
+            )
+
+
+def _validate_pauses(pauses: Sequence[Pause]) -> None:
+    """Raise ValueError for a naive pause bound or a pause ending before its start."""
+    for pause in pauses:
+        for name, value in (("start", pause.start), ("end", pause.end)):
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(
+                    f"pause {name} {value.isoformat()} is naive: attach a time "
+                    "zone, such as datetime.UTC."
+                )
+        if pause.end is not None and pause.end < pause.start:
+            raise ValueError(
+                f"pause end {pause.end.isoformat()} is before its start "
+                f"{pause.start.isoformat()}: check the ticket's status changes."
             )
 
 

@@ -22,22 +22,24 @@ from babel.dates import format_datetime
 from babel.numbers import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.agent.labels import PRIORITY_LABELS
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import Contract, Customer, Ticket, TicketPriority
+from portal.models import Contract, Customer, Ticket, TicketPriority, TicketStatus
 from portal.models.types import utcnow
 from portal.services.admin.sla_formats import parse_working_days, parse_working_hours
 from portal.services.calendar import WorkingCalendar
 from portal.services.sla import (
+    Pause,
     PriorityCompliance,
     SlaResult,
     SlaStatus,
     SlaTarget,
     compliance,
     evaluate_ticket,
+    waiting_pauses,
 )
 from portal.services.statements import BABEL_LOCALES, company_zone, month_end
 
@@ -57,6 +59,7 @@ SLA_STATUS_LABELS = {
     SlaStatus.BREACHED: _l("Breached"),
     SlaStatus.RUNNING: _l("Running"),
     SlaStatus.RUNNING_BREACHED: _l("Breached, still open"),
+    SlaStatus.PAUSED: _l("Paused, waiting for the customer"),
 }
 
 
@@ -217,11 +220,29 @@ def _evaluate(
             target,
             calendar,
             now,
+            waiting=ticket_waiting_pauses(ticket),
         )
     except ValueError as error:
         logger.error("ticket %s has no SLA figures: %s", ticket.id, error)
         return TicketSla(ticket, contract, target, None, ExclusionReason.INVALID_TIMES)
     return TicketSla(ticket, contract, target, result)
+
+
+def ticket_waiting_pauses(ticket: Ticket) -> tuple[Pause, ...]:
+    """Return the intervals the ticket waited for the customer, from its history.
+
+    A ticket without status history has no pauses, even when its status is
+    WAITING now, because the start of that wait is unknown.
+    """
+    # Rows not flushed yet have no id, and sort after the stored ones.
+    changes = sorted(
+        ticket.status_changes,
+        key=lambda change: (change.changed_at, change.id is None, change.id or 0),
+    )
+    return waiting_pauses(
+        (change.changed_at, change.to_status == TicketStatus.WAITING)
+        for change in changes
+    )
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -290,6 +311,7 @@ def _tickets_opened_in(customer_id: int, month: date) -> list[Ticket]:
             joinedload(Ticket.customer)
             .selectinload(Customer.contracts)
             .selectinload(Contract.sla_targets),
+            selectinload(Ticket.status_changes),
         )
         .order_by(Ticket.opened_at, Ticket.id)
     )

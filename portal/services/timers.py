@@ -57,14 +57,19 @@ class TimerAlreadyRunning(DomainError):
     """A new timer was started while the agent's timer still exists."""
 
     def __init__(self, timer: Timer) -> None:
-        super().__init__(
-            _(
+        if timer.running_since is None:
+            message = _(
+                "A paused timer exists on %(key)s. Log its time or discard it "
+                "before you start another one.",
+                key=timer.ticket.key,
+            )
+        else:
+            message = _(
                 "A timer is already running on %(key)s. Stop it and log its time, "
                 "or discard it, before you start another one.",
                 key=timer.ticket.key,
-            ),
-            409,
-        )
+            )
+        super().__init__(message, 409)
         self.timer = timer
 
 

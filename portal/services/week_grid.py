@@ -26,6 +26,7 @@ from portal.models.tickets import Ticket
 from portal.models.users import User
 from portal.services.entries import (
     EntryData,
+    check_entry_month_open,
     create_entry,
     default_activity_for,
     delete_entry,
@@ -86,6 +87,7 @@ def set_cell_total(
     current = sum(entry.minutes for entry in entries)
     if (minutes or 0) == current:
         return CellResult(CellOutcome.UNCHANGED, entries)
+    check_entry_month_open(agent, day)
     if any(not entry.is_editable for entry in entries):
         raise DomainError(
             _(

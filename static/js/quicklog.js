@@ -39,13 +39,20 @@
     }
     const body = document.getElementById("quick-bar-body");
     if (load && body && !body.querySelector("form")) {
-      htmx
-        .ajax("GET", element.dataset.formUrl, { target: body, swap: "innerHTML" })
-        .then(focusBarField);
+      // The afterSettle listener below focuses the loaded form's field.
+      htmx.ajax("GET", element.dataset.formUrl, { target: body, swap: "innerHTML" });
       return;
     }
     if (load) focusBarField();
   }
+
+  // htmx 2.0.11 binds the triggers of swapped-in fields when it settles the
+  // swap, after the promise of htmx.ajax resolves. Focusing the ticket field
+  // only then lets its "focus" trigger load the ticket list, and no key typed
+  // into the field arrives before its "input" trigger is bound.
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.target.id === "quick-bar-body" && !bar()?.hidden) focusBarField();
+  });
 
   function closeBar() {
     const element = bar();
@@ -158,6 +165,7 @@
     const open = list && !list.hidden;
     const count = options(input).length;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      input.removeAttribute("data-combobox-quiet");
       if (!count) return;
       event.preventDefault();
       if (!open) showList(input, true);
@@ -192,11 +200,23 @@
     }
   });
 
+  // A quiet field (data-combobox-quiet) keeps the list that its focus loaded
+  // closed, because on the bar's fresh form after a logged entry the list
+  // would cover the notice. Typing or an arrow key shows the list again.
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && input.matches("[data-combobox-quiet]")) {
+      input.removeAttribute("data-combobox-quiet");
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", (event) => {
     const list = event.detail.target;
     if (!(list instanceof HTMLElement) || list.getAttribute("role") !== "listbox") return;
     const input = document.querySelector(`[aria-controls="${list.id}"]`);
-    if (input) showList(input, document.activeElement === input);
+    if (!input) return;
+    const quiet = input.hasAttribute("data-combobox-quiet");
+    showList(input, document.activeElement === input && !quiet);
   });
 
   // --- Header timer ----------------------------------------------------------

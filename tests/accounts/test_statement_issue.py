@@ -13,20 +13,24 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
+    BillingModel,
     EntryStatus,
+    PdfStatus,
     Role,
     Statement,
     StatementSequence,
     TimeEntry,
 )
-from portal.services import statements as statements_service
+from portal.services import pdf_jobs
 from portal.services.statements import (
     build_preview,
     company_today,
     issue_statement,
 )
+from portal.services.statements import selection as selection_module
 
 from .conftest import ISSUED_AT, NOVEMBER, pdf_text
+from .pricing_support import contract_of, item_rows, render, set_terms
 
 
 def _sequence_value(year: int) -> int | None:
@@ -45,6 +49,11 @@ def _issue(actor, customer, issued_at=ISSUED_AT, **kwargs) -> Statement:
     )
     db.session.commit()
     return statement
+
+
+def _issue_with_pdf(actor, customer, **kwargs) -> Statement:
+    """Issue, commit and render the PDF, as the issue view does."""
+    return render(_issue(actor, customer, **kwargs))
 
 
 def _second_customer(make_customer, make_ticket, make_entry, agent, **kwargs):
@@ -101,13 +110,16 @@ def test_issue_freezes_values(month_of_work, accountant, in_request):
     assert statement.period_end == date(2026, 11, 30)
     assert statement.language == "it"
     assert statement.currency == "EUR"
-    assert statement.hourly_rate == Decimal("60.00")
+    assert statement.hourly_rate is None
     assert statement.total_minutes == 80
+    assert statement.raw_minutes == 80
+    assert statement.subtotal_amount == Decimal("80.00")
     assert statement.total_amount == Decimal("80.00")
     assert statement.customer_name == "Rossi Impianti Srl"
     assert statement.customer_address == month_of_work.customer.address
     assert statement.customer_vat_number == month_of_work.customer.vat_number
     assert statement.issued_by_id == accountant.id
+    assert statement.pending_override_reason is None
     assert [line.position for line in statement.lines] == [1, 2, 3]
     assert [line.ticket_key for line in statement.lines] == [
         "ASS-2001",
@@ -120,9 +132,29 @@ def test_issue_freezes_values(month_of_work, accountant, in_request):
     assert first.agent_name == "Luca Bianchi"
     assert first.activity == "Assistenza remota"
     assert first.description == "Verifica è già fatta"
-    assert first.minutes == 20
-    assert first.amount == Decimal("20.00")
+    assert (first.raw_minutes, first.minutes) == (20, 20)
+    assert first.amount is None
     assert first.time_entry_id == month_of_work.billable[0].id
+
+
+def test_issue_freezes_items(month_of_work, accountant, in_request):
+    statement = _issue(accountant, month_of_work.customer)
+
+    assert [item.position for item in statement.items] == [1, 2]
+    first, second = statement.items
+    assert first.kind.value == "labour"
+    assert first.contract_name == "Contratto assistenza"
+    assert (first.ticket_key, first.ticket_title) == (
+        "ASS-2001",
+        "Stampante non risponde",
+    )
+    assert first.activity == "Assistenza remota"
+    assert (first.raw_minutes, first.billed_minutes) == (70, 70)
+    assert first.unit_price == Decimal("60.00")
+    assert first.multiplier == Decimal("1")
+    assert first.amount == Decimal("70.00")
+    assert (second.ticket_key, second.amount) == ("ASS-2002", Decimal("10.00"))
+    assert statement.subtotal_amount == sum(item.amount for item in statement.items)
 
 
 def test_issue_marks_entries_billed(month_of_work, accountant, in_request):
@@ -139,13 +171,19 @@ def test_issue_marks_entries_billed(month_of_work, accountant, in_request):
 
 
 def test_issued_statement_ignores_later_edits(month_of_work, accountant, in_request):
-    statement = _issue(accountant, month_of_work.customer)
+    statement = _issue_with_pdf(accountant, month_of_work.customer)
     pdf_before = db.session.get(Statement, statement.id).pdf
+    items_before = item_rows(statement)
     entry = db.session.get(TimeEntry, month_of_work.billable[0].id)
 
     entry.description = "Testo cambiato dopo l'emissione"
     entry.minutes = 240
-    month_of_work.customer.contracts[0].hourly_rate = Decimal("999.00")
+    set_terms(
+        contract_of(month_of_work.customer),
+        hourly_rate=Decimal("999.00"),
+        rounding_increment=60,
+        minimum_minutes=60,
+    )
     month_of_work.customer.name = "Rossi Rinominata Srl"
     month_of_work.first_ticket.title = "Titolo cambiato"
     entry.activity_type.name_it = "Attività rinominata"
@@ -153,21 +191,23 @@ def test_issued_statement_ignores_later_edits(month_of_work, accountant, in_requ
     db.session.expire_all()
 
     frozen = db.session.get(Statement, statement.id)
+    assert item_rows(frozen) == items_before
+    assert frozen.items[0].ticket_title == "Stampante non risponde"
+    assert frozen.items[0].activity == "Assistenza remota"
     assert frozen.lines[0].description == "Verifica è già fatta"
     assert frozen.lines[0].minutes == 20
-    assert frozen.lines[0].amount == Decimal("20.00")
     assert frozen.lines[0].ticket_title == "Stampante non risponde"
     assert frozen.lines[0].activity == "Assistenza remota"
-    assert frozen.hourly_rate == Decimal("60.00")
     assert frozen.total_amount == Decimal("80.00")
     assert frozen.customer_name == "Rossi Impianti Srl"
     assert frozen.pdf == pdf_before
+    assert hashlib.sha256(frozen.pdf).hexdigest() == frozen.pdf_sha256
 
 
 def test_issued_page_ignores_later_edits(
     client, login_as, month_of_work, accountant, in_request
 ):
-    statement = _issue(accountant, month_of_work.customer)
+    statement = _issue_with_pdf(accountant, month_of_work.customer)
     entry = db.session.get(TimeEntry, month_of_work.billable[0].id)
     entry.description = "Testo cambiato dopo l'emissione"
     month_of_work.customer.contracts[0].hourly_rate = Decimal("999.00")
@@ -179,7 +219,6 @@ def test_issued_page_ignores_later_edits(
     assert "Verifica è già fatta" in html
     assert "Testo cambiato" not in html
     assert "€80.00" in html
-    assert "€60.00" in html
     assert "€999.00" not in html
 
 
@@ -230,6 +269,7 @@ def test_second_issue_bills_only_new_entries(
     assert second.number == "2026/0002"
     assert [line.time_entry_id for line in second.lines] == [late.id]
     assert second.total_amount == Decimal("45.00")
+    assert [item.billed_minutes for item in second.items] == [45]
     assert len(db.session.get(Statement, first.id).lines) == 3
 
 
@@ -250,6 +290,8 @@ def test_empty_issue_uses_no_number(month_of_work, accountant, in_request):
 
 def test_issue_without_contract_raises(month_of_work, accountant, in_request):
     month_of_work.customer.contracts[0].valid_to = date(2026, 10, 31)
+    for ticket in (month_of_work.first_ticket, month_of_work.second_ticket):
+        ticket.contract = None
     db.session.commit()
 
     with pytest.raises(DomainError) as raised:
@@ -286,6 +328,25 @@ def test_issue_rejects_changed_fingerprint(
     assert _sequence_value(2026) is None
 
 
+def test_issue_rejects_rate_change_after_preview(month_of_work, accountant, in_request):
+    preview = build_preview(month_of_work.customer, NOVEMBER)
+    set_terms(contract_of(month_of_work.customer), hourly_rate=Decimal("75.00"))
+
+    with pytest.raises(DomainError) as raised:
+        issue_statement(
+            accountant,
+            month_of_work.customer,
+            NOVEMBER,
+            expected_fingerprint=preview.fingerprint,
+            issued_at=ISSUED_AT,
+        )
+    db.session.rollback()
+
+    assert raised.value.status == 409
+    assert "changed after the preview" in raised.value.message
+    assert _statement_count() == 0
+
+
 def test_issue_accepts_unchanged_fingerprint(month_of_work, accountant, in_request):
     preview = build_preview(month_of_work.customer, NOVEMBER)
 
@@ -293,17 +354,17 @@ def test_issue_accepts_unchanged_fingerprint(month_of_work, accountant, in_reque
         accountant, month_of_work.customer, expected_fingerprint=preview.fingerprint
     )
 
-    assert statement.total_amount == preview.bill.amount
+    assert statement.total_amount == preview.pricing.total
 
 
 def test_issue_rejects_entry_changed_midway(
     month_of_work, accountant, monkeypatch, in_request
 ):
-    load = statements_service._load_eligible_entries
+    load = selection_module.load_eligible_entries
     victim_id = month_of_work.billable[1].id
 
-    def load_then_reject_one(customer, month, lock=False):
-        entries = load(customer, month, lock)
+    def load_then_reject_one(customer, month, *, lock=False):
+        entries = load(customer, month, lock=lock)
         # Another user rejects an entry after it was read but before billing.
         db.session.execute(
             sa.update(TimeEntry)
@@ -312,9 +373,7 @@ def test_issue_rejects_entry_changed_midway(
         )
         return entries
 
-    monkeypatch.setattr(
-        statements_service, "_load_eligible_entries", load_then_reject_one
-    )
+    monkeypatch.setattr(selection_module, "load_eligible_entries", load_then_reject_one)
 
     with pytest.raises(DomainError) as raised:
         issue_statement(
@@ -334,23 +393,6 @@ def test_issue_rejects_entry_changed_midway(
     assert billed == 0
 
 
-def test_pdf_failure_returns_number(month_of_work, accountant, monkeypatch, in_request):
-    def fail(statement):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("portal.services.pdf.render_statement_pdf", fail)
-
-    with pytest.raises(OSError):
-        issue_statement(
-            accountant, month_of_work.customer, NOVEMBER, issued_at=ISSUED_AT
-        )
-    db.session.rollback()
-
-    assert _statement_count() == 0
-    assert _sequence_value(2026) is None
-    assert db.session.get(TimeEntry, month_of_work.billable[0].id).statement_id is None
-
-
 def test_issue_writes_audit_row(month_of_work, accountant, in_request, caplog):
     caplog.set_level("INFO", logger="portal")
 
@@ -367,15 +409,19 @@ def test_issue_writes_audit_row(month_of_work, accountant, in_request, caplog):
     assert event.before is None
     assert event.after["number"] == "2026/0001"
     assert event.after["total_minutes"] == 80
+    assert event.after["subtotal_amount"] == "80.00"
+    assert event.after["vat_amount"] is None
     assert event.after["total_amount"] == "80.00"
-    assert event.after["pdf_sha256"] == statement.pdf_sha256
+    assert event.after["item_count"] == 2
     assert event.after["entry_ids"] == sorted(e.id for e in month_of_work.billable)
+    assert event.after["resource_ids"] == []
+    assert event.reason is None
     issue_lines = [r for r in caplog.records if "issued for customer" in r.getMessage()]
     assert len(issue_lines) == 1
 
 
 def test_issued_pdf_matches_digest(month_of_work, accountant, in_request, tmp_path):
-    statement = _issue(accountant, month_of_work.customer)
+    statement = _issue_with_pdf(accountant, month_of_work.customer)
 
     pdf = db.session.get(Statement, statement.id).pdf
     text = pdf_text(pdf, tmp_path)
@@ -400,7 +446,7 @@ def test_internal_note_never_in_pdf(
         internal_note="Cliente difficile, non dirlo",
     )
 
-    statement = _issue(accountant, month_of_work.customer)
+    statement = _issue_with_pdf(accountant, month_of_work.customer)
 
     text = pdf_text(db.session.get(Statement, statement.id).pdf, tmp_path)
     assert "Controllo backup" in text
@@ -441,7 +487,6 @@ def test_issue_post_redirects_with_flash(client, login_as, month_of_work):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert page.count(f"Statement {statement.number} issued.") == 1
     assert 'id="statement-lines"' in page
-    assert statement.pdf_sha256 in page
 
 
 def test_issue_after_change_returns_fresh_preview(
@@ -552,7 +597,7 @@ def test_issue_post_needs_csrf_token(client, accountant, month_of_work, csrf_ena
 def test_pdf_download_is_stored_bytes(
     client, login_as, month_of_work, accountant, in_request
 ):
-    statement = _issue(accountant, month_of_work.customer)
+    statement = _issue_with_pdf(accountant, month_of_work.customer)
     stored = db.session.get(Statement, statement.id).pdf
     login_as(Role.ACCOUNTS)
 
@@ -572,7 +617,7 @@ def test_pdf_download_is_stored_bytes(
 def test_pdf_download_is_not_rendered_again(
     client, login_as, month_of_work, accountant, monkeypatch, in_request
 ):
-    statement = _issue(accountant, month_of_work.customer)
+    statement = _issue_with_pdf(accountant, month_of_work.customer)
     login_as(Role.ACCOUNTS)
 
     def fail(statement):
@@ -597,7 +642,7 @@ def test_pdf_download_english_filename(
     customer = _second_customer(
         make_customer, make_ticket, make_entry, agent, language="en"
     )
-    statement = _issue(accountant, customer)
+    statement = _issue_with_pdf(accountant, customer)
     login_as(Role.ACCOUNTS)
 
     response = client.get(f"/accounts/statements/{statement.id}/pdf")
@@ -617,7 +662,7 @@ def test_unknown_statement_is_404(client, login_as, path):
 def test_statement_page_shows_header(
     client, login_as, month_of_work, accountant, in_request
 ):
-    statement = _issue(accountant, month_of_work.customer)
+    statement = _issue_with_pdf(accountant, month_of_work.customer)
     login_as(Role.ACCOUNTS)
 
     html = client.get(f"/accounts/statements/{statement.id}").get_data(as_text=True)
@@ -629,5 +674,66 @@ def test_statement_page_shows_header(
     assert 'id="statement-lines"' in html
     assert "ASS-2001 · Stampante non risponde" in html
     assert "Subtotal ASS-2001" in html
-    assert f'id="pdf-sha256" class="digest">{statement.pdf_sha256}<' in html
     assert f'href="/accounts/statements/{statement.id}/pdf"' in html
+
+
+def _issue_form_data(client, customer) -> dict:
+    html = client.get(
+        f"/accounts/statements/new?customer_id={customer.id}&month=2026-11"
+    ).get_data(as_text=True)
+    fingerprint = html.split('name="fingerprint" type="hidden" value="')[1][:64]
+    return {"customer_id": customer.id, "month": "2026-11", "fingerprint": fingerprint}
+
+
+def test_issue_view_renders_after_commit(client, login_as, month_of_work, monkeypatch):
+    set_terms(
+        contract_of(month_of_work.customer),
+        billing_model=BillingModel.PREPAID,
+        overage_rate=Decimal("70.00"),
+    )
+    contract_ids = []
+    seen_committed = []
+
+    def fake_render(statement_id, void_copy=False):
+        # A separate connection reads only committed rows.
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(Statement.id).where(Statement.id == statement_id)
+            ).first()
+        seen_committed.append((row is not None, void_copy))
+
+    monkeypatch.setattr(pdf_jobs, "request_render", fake_render)
+    monkeypatch.setattr(
+        "portal.services.prepaid.send_package_alerts",
+        lambda ids: contract_ids.extend(ids),
+    )
+    login_as(Role.ACCOUNTS)
+
+    response = client.post(
+        "/accounts/statements", data=_issue_form_data(client, month_of_work.customer)
+    )
+
+    assert response.status_code == 303
+    assert seen_committed == [(True, False)]
+    assert contract_ids == [contract_of(month_of_work.customer).id]
+
+
+def test_issue_view_survives_render_failure(
+    client, login_as, month_of_work, monkeypatch
+):
+    def fail(statement_id, void_copy=False):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pdf_jobs, "request_render", fail)
+    login_as(Role.ACCOUNTS)
+
+    response = client.post(
+        "/accounts/statements", data=_issue_form_data(client, month_of_work.customer)
+    )
+
+    statement = db.session.scalars(sa.select(Statement)).one()
+    assert response.status_code == 303
+    assert statement.pdf_status == PdfStatus.PENDING
+    assert db.session.get(TimeEntry, month_of_work.billable[0].id).statement_id == (
+        statement.id
+    )

@@ -1,4 +1,4 @@
-"""Table tests of line amounts and of the totals that summarize() adds up."""
+"""Table tests of legacy line amounts and of the sums that summarize() adds up."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.services.statements import BillableLine, line_amount, summarize
+from portal.models import ItemKind
+from portal.services.statements import DetailLine, line_amount, summarize
 
 
 @pytest.mark.parametrize(
@@ -57,9 +58,12 @@ def test_line_amount_rejects_bad_input(minutes, rate, error):
         line_amount(minutes, rate)
 
 
-def _line(key: str, minutes: int, rate: str, day: int = 1) -> BillableLine:
-    return BillableLine(
+def _line(key: str, minutes: int, rate: str, day: int = 1) -> DetailLine:
+    """Build a detail line priced on its own, as statements before items were."""
+    return DetailLine(
+        kind=ItemKind.LABOUR,
         time_entry_id=day,
+        resource_entry_id=None,
         ticket_key=key,
         ticket_title=f"Ticket {key}",
         work_date=date(2026, 11, day),
@@ -67,6 +71,7 @@ def _line(key: str, minutes: int, rate: str, day: int = 1) -> BillableLine:
         activity="Assistenza remota",
         description="",
         minutes=minutes,
+        raw_minutes=minutes,
         amount=line_amount(minutes, Decimal(rate)),
     )
 
@@ -105,6 +110,32 @@ def test_summarize_empty():
     assert bill.is_empty
     assert bill.minutes == 0
     assert bill.amount == Decimal("0.00")
+
+
+def test_summarize_lines_without_amounts():
+    lines = [
+        DetailLine(
+            kind=ItemKind.LABOUR,
+            time_entry_id=day,
+            resource_entry_id=None,
+            ticket_key="A-1",
+            ticket_title="Ticket A-1",
+            work_date=date(2026, 11, day),
+            agent_name="Luca",
+            activity="Assistenza remota",
+            description="",
+            minutes=30,
+            raw_minutes=20,
+        )
+        for day in (1, 2)
+    ]
+
+    bill = summarize(lines)
+
+    assert bill.amount is None
+    assert bill.groups[0].amount is None
+    assert bill.minutes == 60
+    assert bill.raw_minutes == 40
 
 
 @given(

@@ -28,27 +28,34 @@ def _preview_url(customer_id, month="2026-11") -> str:
 def test_preview_groups_lines_by_ticket(month_of_work, in_request):
     preview = build_preview(month_of_work.customer, NOVEMBER)
 
-    groups = preview.bill.groups
+    groups = preview.detail.groups
     assert [group.ticket_key for group in groups] == ["ASS-2001", "ASS-2002"]
     assert [line.minutes for line in groups[0].lines] == [20, 50]
     assert [line.work_date.day for line in groups[0].lines] == [3, 30]
     assert groups[0].minutes == 70
-    assert groups[0].amount == Decimal("70.00")
     assert groups[1].minutes == 10
-    assert groups[1].amount == Decimal("10.00")
-    assert preview.bill.minutes == 80
-    assert preview.bill.amount == Decimal("80.00")
-    assert preview.hourly_rate == Decimal("60.00")
+    assert preview.detail.amount is None
+    items = preview.pricing.items
+    assert [(item.ticket_key, item.billed_minutes) for item in items] == [
+        ("ASS-2001", 70),
+        ("ASS-2002", 10),
+    ]
+    assert [item.amount for item in items] == [Decimal("70.00"), Decimal("10.00")]
+    assert [item.unit_price for item in items] == [Decimal("60.00")] * 2
+    assert preview.billed_minutes == 80
+    assert preview.pricing.subtotal == Decimal("80.00")
+    assert preview.total_amount == Decimal("80.00")
 
 
 def test_preview_line_fields(month_of_work, in_request):
     preview = build_preview(month_of_work.customer, NOVEMBER)
 
-    line = preview.bill.groups[0].lines[0]
+    line = preview.detail.groups[0].lines[0]
     assert line.ticket_title == "Stampante non risponde"
     assert line.agent_name == "Luca Bianchi"
     assert line.activity == "Assistenza remota"
     assert line.description == "Verifica è già fatta"
+    assert (line.raw_minutes, line.minutes) == (20, 20)
     assert line.time_entry_id == month_of_work.billable[0].id
 
 
@@ -78,18 +85,18 @@ def test_preview_excludes_ineligible_entries(
 
     preview = build_preview(month_of_work.customer, NOVEMBER)
 
-    included = {
-        line.time_entry_id for group in preview.bill.groups for line in group.lines
-    }
+    included = {line.time_entry_id for line in preview.pricing.lines}
     assert included == {entry.id for entry in month_of_work.billable}
-    assert preview.bill.minutes == 80
+    assert preview.billed_minutes == 80
 
 
-def test_preview_counts_pending_entries(month_of_work, make_entry, agent, in_request):
+def test_preview_lists_pending_entries(month_of_work, make_entry, agent, in_request):
     ticket = month_of_work.first_ticket
     make_entry(ticket, agent, 5, EntryStatus.DRAFT, date(2026, 11, 5))
-    make_entry(ticket, agent, 5, EntryStatus.SUBMITTED, date(2026, 11, 6))
-    make_entry(ticket, agent, 5, EntryStatus.SUBMITTED, date(2026, 11, 7))
+    submitted = [
+        make_entry(ticket, agent, 5, EntryStatus.SUBMITTED, date(2026, 11, 6)),
+        make_entry(ticket, agent, 5, EntryStatus.SUBMITTED, date(2026, 11, 7)),
+    ]
     # These do not count because they are rejected, not billable or in December.
     make_entry(ticket, agent, 5, EntryStatus.REJECTED, date(2026, 11, 7))
     make_entry(
@@ -99,33 +106,15 @@ def test_preview_counts_pending_entries(month_of_work, make_entry, agent, in_req
 
     preview = build_preview(month_of_work.customer, NOVEMBER)
 
+    assert [entry.id for entry in preview.pending.entries] == [e.id for e in submitted]
+    assert preview.pending.blocks_issue
+    assert preview.pending.draft_count == 1
     assert preview.pending_count == 3
-
-
-def test_preview_uses_rate_on_last_day(month_of_work, in_request):
-    customer = month_of_work.customer
-    customer.contracts[0].valid_to = date(2026, 11, 15)
-    from portal.models import Contract
-
-    db.session.add(
-        Contract(
-            customer=customer,
-            name="Contratto 2026",
-            hourly_rate=Decimal("90.00"),
-            currency="EUR",
-            valid_from=date(2026, 11, 16),
-        )
-    )
-    db.session.commit()
-
-    preview = build_preview(customer, NOVEMBER)
-
-    assert preview.hourly_rate == Decimal("90.00")
-    assert preview.bill.amount == Decimal("120.00")
 
 
 def test_preview_without_contract_raises(month_of_work, in_request):
     month_of_work.customer.contracts[0].valid_to = date(2026, 10, 31)
+    month_of_work.first_ticket.contract = None
     db.session.commit()
 
     with pytest.raises(NoContractError) as raised:
@@ -133,7 +122,8 @@ def test_preview_without_contract_raises(month_of_work, in_request):
 
     assert raised.value.status == 422
     assert "Rossi Impianti Srl" in raised.value.message
-    assert "30/11/2026" in raised.value.message
+    assert "ASS-2001" in raised.value.message
+    assert "03/11/2026" in raised.value.message
 
 
 def test_previous_month_crosses_year():
@@ -156,13 +146,18 @@ def test_preview_page_shows_lines(client, login_as, month_of_work):
     assert "ASS-2001 · Stampante non risponde" in html
     assert "Verifica è già fatta" in html
     assert "Luca Bianchi" in html
+    assert 'id="preview-items-' in html
     assert "1:10" in html
     assert "€70.00" in html
+    assert "€60.00" in html
     assert "1:20" in html
     assert "1.33" in html
-    assert "€80.00" in html
+    assert 'id="preview-subtotal">€80.00<' in html
+    assert 'id="preview-total">€80.00<' in html
+    assert 'id="preview-vat"' not in html
     assert 'id="issue-statement"' in html
     assert "Issue statement" in html
+    assert 'name="override_reason"' not in html
 
 
 def test_preview_page_hides_internal_note(
@@ -196,7 +191,11 @@ def test_preview_page_warns_about_pending(
     html = client.get(_preview_url(month_of_work.customer.id)).get_data(as_text=True)
 
     assert 'id="pending-warning"' in html
-    assert "1 billable entry of this month is still in draft" in html
+    assert "1 billable entry of this month is waiting for approval" in html
+    pending = html.split('id="pending-list"')[1].split("</table>")[0]
+    assert "ASS-2001" in pending
+    assert "0:05" in pending
+    assert 'name="override_reason"' in html
 
 
 def test_preview_activity_in_customer_language(
@@ -274,6 +273,7 @@ def test_preview_bad_customer_is_422(client, login_as, customer_id, message):
 
 def test_preview_without_contract_is_422(client, login_as, month_of_work):
     month_of_work.customer.contracts[0].valid_to = date(2026, 10, 31)
+    month_of_work.second_ticket.contract = None
     db.session.commit()
     login_as(Role.ACCOUNTS)
 
@@ -282,7 +282,8 @@ def test_preview_without_contract_is_422(client, login_as, month_of_work):
     html = response.get_data(as_text=True)
     errors = html.split('id="customer_id-errors"')[1].split("</div>")[0]
     assert response.status_code == 422
-    assert "has no contract valid on 30/11/2026" in errors
+    assert "no contract covers that day" in errors
+    assert "ASS-2002" in errors
     assert 'id="issue-statement"' not in html
 
 

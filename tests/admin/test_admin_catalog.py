@@ -36,6 +36,7 @@ def test_create_activity_type(client, admin, audit_rows):
         "name_it": "Intervento on-site",
         "name_en": "On-site visit",
         "is_billable": True,
+        "is_on_site": False,
         "is_active": True,
         "position": 20,
     }

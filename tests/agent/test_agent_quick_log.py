@@ -36,7 +36,9 @@ def test_form_defaults(client, agent, ticket, make_activity):
 
     html = client.get("/agent/tickets/ASS-100").get_data(as_text=True)
 
-    options = re.findall(r"<option[^>]*>([^<]*)</option>", html)
+    # Only the quick-log form: the page's resource form has options of its own.
+    quick_log = html.split('id="quick-log-form"', 1)[1].split("</form>", 1)[0]
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", quick_log)
     assert options == ["On-site work", "Travel"]
     assert input_value(html, "work_date") == rome_today().isoformat()
     assert 'type="date"' in input_tag(html, "work_date")

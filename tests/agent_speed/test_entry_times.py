@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time, timedelta
 
 import pytest
 from agent.helpers import audit_rows, entry_form, reload, rome_today
@@ -18,7 +18,14 @@ from portal.services.entries import (
 LOG_URL = "/agent/tickets/ASS-100/entries"
 
 
+def _past_day() -> date:
+    # Two days back, so no end time of these tests is later than now, even
+    # for work that crossed midnight.
+    return rome_today() - timedelta(days=2)
+
+
 def _log(client, activity, **values):
+    values.setdefault("work_date", _past_day().isoformat())
     return client.post(LOG_URL, data=entry_form(activity, **values), headers=HTMX)
 
 
@@ -72,7 +79,7 @@ def test_end_before_start_asks_midnight(client, agent, ticket, activity):
 
 
 def test_crossing_midnight_counts_on_start_day(client, agent, ticket, activity):
-    day = rome_today()
+    day = _past_day()
     response = _log(
         client,
         activity,
@@ -182,14 +189,14 @@ def test_edit_form_shows_times(client, agent, ticket, make_entry):
 
 
 def test_edit_changes_times_and_audits(client, agent, ticket, activity, make_entry):
-    entry = make_entry(ticket, agent, minutes=60, work_date=rome_today())
+    entry = make_entry(ticket, agent, minutes=60, work_date=_past_day())
     form = entry_form(
         activity,
         prefix=f"edit-{entry.id}",
         duration="",
         start_time="14:00",
         end_time="15:30",
-        work_date=rome_today().isoformat(),
+        work_date=_past_day().isoformat(),
         version=str(entry.version),
     )
 

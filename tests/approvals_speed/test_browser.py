@@ -90,6 +90,9 @@ def test_second_lead_sees_already_approved(
 
         message = paolo.locator("#flash-area .flash-error")
         expect(message).to_contain_text("Already approved by Laura Bianchi on")
+        # The stale row gives way to the entry as it is now.
+        expect(paolo.locator(f"#entry-{entry_id}.decided-approved")).to_be_visible()
+        expect(paolo.locator(f"#entry-{entry_id} button")).to_have_count(0)
     finally:
         for context in contexts:
             context.close()

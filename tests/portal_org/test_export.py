@@ -317,3 +317,57 @@ def test_staff_cannot_export(client, login_as):
     login_as(Role.ACCOUNTS)
 
     assert export(client, "csv").status_code == 403
+
+
+def _round_up_to(org, increment: int, scope: str = "per_entry") -> None:
+    contract = org.customer.contracts[0]
+    contract.rounding_increment = increment
+    contract.rounding_scope = scope
+    db.session.commit()
+
+
+def test_csv_minutes_are_billed(admin_client, org, work):
+    _round_up_to(org, 15)
+
+    rows = csv_rows(export(admin_client, "csv").get_data(), ",")
+
+    assert [row[7:] for row in rows[1:]] == [
+        ["90", "1:30", "1.50"],
+        ["30", "0:30", "0.50"],
+        ["15", "0:15", "0.25"],
+    ]
+    assert "Worked minutes" not in rows[0]
+
+
+def test_csv_rounds_ticket_day_once(admin_client, org, work, make_entry):
+    # 90 + 25 minutes on 3 November round up to 120 once, and the day's rows
+    # share those 120 minutes.
+    _round_up_to(org, 30, "per_ticket_day")
+    make_entry(
+        work,
+        work.entries[0].agent,
+        25,
+        EntryStatus.APPROVED,
+        date(2026, 11, 3),
+        description="Secondo intervento",
+    )
+
+    rows = csv_rows(export(admin_client, "csv").get_data(), ",")
+
+    day = [int(row[7]) for row in rows[1:] if row[0] == "03/11/2026"]
+    assert sum(day) == 120
+    assert len(day) == 2
+
+
+def test_csv_worked_column_when_contract_shows_it(admin_client, org, work):
+    org.customer.contracts[0].portal_time_display = "billed_and_worked"
+    _round_up_to(org, 15)
+
+    rows = csv_rows(export(admin_client, "csv").get_data(), ",")
+
+    assert rows[0][-1] == "Worked minutes"
+    assert [(row[7], row[-1]) for row in rows[1:]] == [
+        ("90", "90"),
+        ("30", "20"),
+        ("15", "5"),
+    ]

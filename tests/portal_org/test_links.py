@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+import portal.auth.reset_requests as reset_requests
+import portal.auth.tokens
+import portal.services.access_mail
+import portal.services.accounts_access
 from portal.extensions import db
 from portal.models import AuditEvent, Role, TokenPurpose, User, UserToken
 from portal.models.types import utcnow
@@ -27,7 +32,10 @@ def invitation_path(admin_client, org, smtp_sink) -> str:
 
 
 def forgot(client, email: str):
-    return client.post("/forgot-password", data={"email": email})
+    """Post the forgot-password form and wait until its worker has finished."""
+    response = client.post("/forgot-password", data={"email": email})
+    reset_requests.wait_for_password_resets()
+    return response
 
 
 def tokens(purpose: TokenPurpose) -> list[UserToken]:
@@ -395,3 +403,112 @@ def test_reset_mail_failure_still_neutral(client, make_user, app):
     assert response.status_code == 303
     page = client.get("/login").get_data(as_text=True)
     assert "If an active account uses this address" in page
+
+
+# Response time: both branches do the same work before the response
+
+
+@pytest.fixture
+def traced_steps(monkeypatch) -> list[tuple[str, bool]]:
+    """Record the expensive steps of a reset and whether the request ran them.
+
+    Each step is (name, in_request): the test client runs the request in the
+    test's own thread, and the worker in another.
+    """
+    steps: list[tuple[str, bool]] = []
+    request_thread = threading.get_ident()
+
+    def trace(module, name: str) -> None:
+        original = getattr(module, name)
+
+        def traced(*args, **kwargs):
+            steps.append((name, threading.get_ident() == request_thread))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, traced)
+
+    trace(portal.auth.tokens, "queue_password_reset")
+    trace(reset_requests, "request_password_reset")
+    trace(reset_requests, "send_password_reset")
+    trace(portal.services.accounts_access, "issue_token")
+    trace(portal.services.accounts_access, "hash_token")
+    trace(portal.services.access_mail, "send_mail")
+    return steps
+
+
+def test_forgot_branches_do_same_request_work(
+    client, make_user, smtp_sink, traced_steps
+):
+    user = make_user(Role.AGENT, email="noto@support.example")
+
+    forgot(client, user.email)
+    existing = list(traced_steps)
+    traced_steps.clear()
+    forgot(client, "sconosciuto@nowhere.example")
+    missing = list(traced_steps)
+
+    in_request = [
+        [name for name, inside in steps if inside] for steps in (existing, missing)
+    ]
+    assert in_request[0] == in_request[1] == ["queue_password_reset"]
+    # The worker did the expensive steps, and for the existing account only.
+    worker_existing = [name for name, inside in existing if not inside]
+    worker_missing = [name for name, inside in missing if not inside]
+    assert worker_existing == [
+        "request_password_reset",
+        "issue_token",
+        "hash_token",
+        "send_password_reset",
+        "send_mail",
+    ]
+    assert worker_missing == ["request_password_reset"]
+    assert len(smtp_sink.messages) == 1
+
+
+def test_forgot_answers_before_mail_is_sent(client, make_user, smtp_sink, monkeypatch):
+    user = make_user(Role.AGENT)
+    release = threading.Event()
+    original = reset_requests.send_password_reset
+
+    def held_send(*args):
+        release.wait(timeout=30)
+        return original(*args)
+
+    monkeypatch.setattr(reset_requests, "send_password_reset", held_send)
+
+    response = client.post("/forgot-password", data={"email": user.email})
+    sent_before_response = len(smtp_sink.messages)
+    release.set()
+    reset_requests.wait_for_password_resets()
+
+    assert response.status_code == 303
+    assert sent_before_response == 0
+    assert [message["To"] for message in smtp_sink.messages] == [user.email]
+
+
+def test_forgot_full_queue_still_neutral(client, make_user, smtp_sink, monkeypatch):
+    user = make_user(Role.AGENT)
+    monkeypatch.setattr(reset_requests, "MAX_PENDING_REQUESTS", 0)
+
+    response = forgot(client, user.email)
+
+    assert response.status_code == 303
+    page = client.get("/login").get_data(as_text=True)
+    assert "If an active account uses this address" in page
+    assert smtp_sink.messages == []
+    assert tokens(TokenPurpose.PASSWORD_RESET) == []
+
+
+def test_forgot_worker_error_logged(client, make_user, monkeypatch, caplog):
+    user = make_user(Role.AGENT)
+
+    def broken(email):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(reset_requests, "request_password_reset", broken)
+
+    response = forgot(client, user.email)
+
+    assert response.status_code == 303
+    assert "password reset request failed" in caplog.text
+    assert "database went away" in caplog.text

@@ -15,6 +15,7 @@ from portal.models import (
     PortalTimeDisplay,
     Role,
 )
+from portal.services.billing_rules.rounding import RoundingScope
 from portal.services.customer_view import billed_minutes_for_portal
 
 
@@ -62,16 +63,93 @@ def test_hidden_names_show_support_team(admin_client, org, ticket_with_work):
     assert "The support team" in html
 
 
-def test_worked_and_billed_columns(admin_client, org, ticket_with_work):
+def round_up_to(org, increment: int, scope=RoundingScope.PER_ENTRY) -> None:
+    contract = contract_of(org)
+    contract.rounding_increment = increment
+    contract.rounding_scope = scope
+    db.session.commit()
+
+
+def test_worked_equal_billed_shows_one_figure(admin_client, org, ticket_with_work):
     contract_of(org).portal_time_display = PortalTimeDisplay.BILLED_AND_WORKED
     db.session.commit()
 
     html = ticket_page(admin_client, ticket_with_work)
 
-    assert "Worked time" in html
-    assert "Billed time" in html
-    assert '<td class="num worked">1:35</td>' in html
+    assert '<td class="num">1:35</td>' in html
+    assert "worked" not in html
+    assert "total-worked" not in html
+
+
+def test_rounded_time_shows_worked_and_billed(admin_client, org, ticket_with_work):
+    contract_of(org).portal_time_display = PortalTimeDisplay.BILLED_AND_WORKED
+    round_up_to(org, 15)
+
+    html = ticket_page(admin_client, ticket_with_work)
+
+    assert '<td class="num">1:35 worked, 1:45 billed</td>' in html
+    assert '<strong class="total-hmm">1:45</strong>' in html
     assert '<strong class="total-worked">1:35</strong>' in html
+    assert '<strong class="total-hours">1.75</strong>' in html
+
+
+def test_rounded_time_billed_only(admin_client, org, ticket_with_work):
+    round_up_to(org, 15)
+
+    html = ticket_page(admin_client, ticket_with_work)
+
+    assert '<td class="num">1:45</td>' in html
+    assert "1:35" not in html
+    assert "worked" not in html
+    assert '<strong class="total-hmm">1:45</strong>' in html
+
+
+def test_ticket_day_rounds_entries_together(
+    admin_client, org, ticket_with_work, make_entry
+):
+    # 95 + 10 minutes on one day round to 120 once, not to 120 + 30.
+    contract_of(org).portal_time_display = PortalTimeDisplay.BILLED_AND_WORKED
+    round_up_to(org, 30, RoundingScope.PER_TICKET_DAY)
+    make_entry(
+        ticket_with_work,
+        ticket_with_work.entries[0].agent,
+        minutes=10,
+        status=EntryStatus.APPROVED,
+        work_date=date(2026, 11, 3),
+        description="Verifica finale",
+    )
+
+    html = ticket_page(admin_client, ticket_with_work)
+    listing = admin_client.get("/portal/").get_data(as_text=True)
+
+    assert '<strong class="total-hmm">2:00</strong>' in html
+    assert '<strong class="total-worked">1:45</strong>' in html
+    assert "1:45 worked, 2:00 billed" in listing
+
+
+def test_pending_entry_not_rounded_in(admin_client, org, ticket_with_work, make_entry):
+    # A submitted entry of the same day neither shows nor changes the rounding.
+    round_up_to(org, 30, RoundingScope.PER_TICKET_DAY)
+    make_entry(
+        ticket_with_work,
+        ticket_with_work.entries[0].agent,
+        minutes=40,
+        status=EntryStatus.SUBMITTED,
+        work_date=date(2026, 11, 3),
+    )
+
+    html = ticket_page(admin_client, ticket_with_work)
+
+    assert '<strong class="total-hmm">2:00</strong>' in html
+
+
+def test_ticket_list_shows_billed_total(admin_client, org, ticket_with_work):
+    round_up_to(org, 15)
+
+    listing = admin_client.get("/portal/").get_data(as_text=True)
+
+    assert '<td class="num">1:45</td>' in listing
+    assert "1:35" not in listing
 
 
 def test_no_ticket_contract_uses_dated_contract(
@@ -119,10 +197,21 @@ def test_entry_outside_contracts_shows_least(admin_client, org, ticket_with_work
     assert "Worked time" not in html
 
 
-def test_billed_minutes_equal_logged_minutes(ticket_with_work):
+def test_billed_minutes_without_rounding(ticket_with_work):
     entry = ticket_with_work.entries[0]
 
-    assert billed_minutes_for_portal(entry) == 95
+    assert billed_minutes_for_portal([ticket_with_work.id]) == {entry.id: 95}
+
+
+def test_billed_minutes_skip_hidden_entries(ticket_with_work, make_entry):
+    agent = ticket_with_work.entries[0].agent
+    for status in (EntryStatus.DRAFT, EntryStatus.SUBMITTED, EntryStatus.REJECTED):
+        make_entry(ticket_with_work, agent, minutes=7, status=status)
+    make_entry(ticket_with_work, agent, status=EntryStatus.APPROVED, is_billable=False)
+
+    billed = billed_minutes_for_portal([ticket_with_work.id])
+
+    assert billed == {ticket_with_work.entries[0].id: 95}
 
 
 # The accounts page that sets the flags
@@ -149,10 +238,12 @@ def test_accounts_sets_flags(client, org, login_as, role, ticket_with_work, sign
     assert contract.portal_shows_agent_names is False
 
     client.post("/logout")
+    contract.rounding_increment = 60
+    db.session.commit()
     sign_in(org.member)
     html = ticket_page(client, ticket_with_work)
     assert "The support team" in html
-    assert "Worked time" in html
+    assert "1:35 worked, 2:00 billed" in html
 
 
 def test_flag_change_audited(client, org, login_as):
@@ -207,3 +298,25 @@ def test_customer_cannot_set_flags(admin_client, org):
 
     assert response.status_code == 403
     assert db.session.get(Contract, contract.id).portal_time_display == "billed"
+
+
+# The agent's ticket page shows the same billed minutes beside the logged ones
+
+
+def test_agent_page_shows_billed_where_different(
+    client, org, login_as, ticket_with_work, make_entry
+):
+    round_up_to(org, 15)
+    agent = ticket_with_work.entries[0].agent
+    exact = make_entry(ticket_with_work, agent, minutes=30, status=EntryStatus.APPROVED)
+    draft = make_entry(ticket_with_work, agent, minutes=20, status=EntryStatus.DRAFT)
+    login_as(Role.AGENT)
+
+    html = client.get(f"/agent/tickets/{ticket_with_work.key}").get_data(as_text=True)
+
+    rounded_row = html.split(f'id="entry-{ticket_with_work.entries[0].id}"')[1]
+    rounded_row = rounded_row.split("</tr>")[0]
+    assert "1:45 billed" in rounded_row
+    for entry in (exact, draft):
+        row = html.split(f'id="entry-{entry.id}"')[1].split("</tr>")[0]
+        assert "billed-time" not in row

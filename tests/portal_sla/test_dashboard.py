@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from portal.extensions import db
-from portal.models import EntryStatus, Role, TicketStatus
+from portal.models import EntryStatus, PrepaidPackage, Role, TicketStatus
 from portal.services import customer_dashboard
-from portal.services.billing_rules import PrepaidPackage
+from portal.services.prepaid import ContractBalance, PackageBalance
 from tests.portal_sla.conftest import assert_clean
 
 
@@ -76,8 +76,12 @@ def test_running_total_leaves_out_billed_work(customer_client, sla_world, make_e
 
 
 def test_running_total_without_contract(customer_client, sla_world):
+    # A ticket's own contract bills its work on any date, so the tickets lose
+    # theirs and the customer's contract, ended in November, covers nothing.
     contract = sla_world.customer_a.contracts[0]
     contract.valid_to = date(2026, 11, 30)
+    for ticket in sla_world.tickets.values():
+        ticket.contract = None
     db.session.commit()
 
     running = _section(
@@ -121,21 +125,27 @@ def test_no_prepaid_gauge_without_packages(customer_client, sla_world):
 def test_prepaid_gauge_when_package_exists(customer_client, sla_world, monkeypatch):
     package = PrepaidPackage(
         id=1,
+        name="Pacchetto 10 ore",
         minutes_bought=600,
         purchase_date=date(2026, 10, 1),
         expiry_date=date(2027, 9, 30),
         price=Decimal("500.00"),
-        consumed_minutes=480,
+    )
+    balance = ContractBalance(
+        contract=sla_world.customer_a.contracts[0],
+        as_of=date(2026, 12, 10),
+        packages=(PackageBalance(package, 600, 480, 120, 0, 0, False),),
+        pending_overage=0,
     )
     monkeypatch.setattr(
-        customer_dashboard, "prepaid_packages", lambda customer: [package]
+        customer_dashboard, "prepaid_balances", lambda customer, today: [balance]
     )
 
     html = customer_client.get("/portal/dashboard").get_data(as_text=True)
 
-    assert '<meter class="prepaid" min="0" max="600" value="480"' in html
-    assert "2:00 of 10:00 left" in html
-    assert "80% of this package is used." in html
+    assert '<meter id="prepaid-1-meter" min="0" max="600" value="480"' in html
+    assert "8:00 of 10:00 used (80%), 2:00 left" in html
+    assert "Alert: 75% of the prepaid hours are used." in html
 
 
 def test_open_statuses_counted(customer_client, sla_world):

@@ -51,6 +51,7 @@ class _NamedItemForm(FlaskForm):
 
 class ActivityTypeForm(_NamedItemForm):
     is_billable = BooleanField(_l("Billable by default"), default=True)
+    is_on_site = BooleanField(_l("On-site work (call-out fee applies)"))
     position = IntegerField(
         _l("Position in lists"),
         default=0,
@@ -71,6 +72,7 @@ class ActivityTypeForm(_NamedItemForm):
             name_it=self.name_it.data,
             name_en=self.name_en.data,
             is_billable=self.is_billable.data,
+            is_on_site=self.is_on_site.data,
             is_active=self.is_active.data,
             position=self.position.data,
         )

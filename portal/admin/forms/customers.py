@@ -23,10 +23,14 @@ from portal.admin.fields import (
     strip,
     timezone_choices,
 )
-from portal.admin.labels import PORTAL_TIME_DISPLAY_LABELS
 from portal.agent.labels import PRIORITY_LABELS
-from portal.models import Contract, PortalTimeDisplay, TicketPriority
-from portal.services.admin.contracts import CURRENCIES, MAX_HOURLY_RATE, ContractData
+from portal.models import Contract, TicketPriority
+from portal.services.admin.contracts import (
+    CURRENCIES,
+    MAX_HOURLY_RATE,
+    ContractData,
+    ContractSettings,
+)
 from portal.services.admin.sla_formats import (
     SlaFormatError,
     format_target_minutes,
@@ -36,6 +40,8 @@ from portal.services.admin.sla_formats import (
 )
 
 MAX_QUERY_LENGTH = 100
+# Set when a contract is created, then changed by accounts only.
+FIRST_TERMS_FIELDS = ("hourly_rate", "valid_from", "valid_to")
 TARGET_KINDS = ("first_response", "resolution")
 
 
@@ -75,7 +81,11 @@ class CustomerForm(FlaskForm):
 
 
 class ContractForm(FlaskForm):
-    """One contract: rate, period, portal visibility, SLA calendar and targets.
+    """One contract: name, currency, SLA calendar and targets, and first terms.
+
+    The first terms (hourly rate and validity period) are set only when the
+    contract is created: after that, accounts change them on the contract's
+    billing terms page, so for_contract drops those fields.
 
     The SLA target fields are added below the class, two per priority, named
     <priority>_first_response and <priority>_resolution.
@@ -98,14 +108,6 @@ class ContractForm(FlaskForm):
         validators=[InputRequired(_l("Enter the first day of the contract."))],
     )
     valid_to = DateField(_l("Valid to (optional)"), validators=[Optional()])
-    portal_time_display = SelectField(
-        _l("The portal shows"),
-        choices=[
-            SelectChoice(option.value, label)
-            for option, label in PORTAL_TIME_DISPLAY_LABELS.items()
-        ],
-    )
-    portal_shows_agent_names = BooleanField(_l("The portal shows agents' names"))
     sla_business_hours = BooleanField(_l("SLA clocks count business hours only"))
     sla_timezone = SelectField(_l("SLA time zone"), validate_choice=False)
     sla_working_days = StringField(
@@ -122,8 +124,13 @@ class ContractForm(FlaskForm):
 
     @classmethod
     def for_contract(cls, contract: Contract, **kwargs) -> ContractForm:
-        """Return the form filled from a stored contract, unless a post overrides."""
+        """Return the form filled from a stored contract, unless a post overrides.
+
+        The form has no rate or validity fields, which accounts own.
+        """
         form = cls(obj=contract, **kwargs)
+        for name in FIRST_TERMS_FIELDS:
+            del form[name]
         if not form.is_submitted():
             targets = {target.priority: target for target in contract.sla_targets}
             for priority, target in targets.items():
@@ -147,6 +154,8 @@ class ContractForm(FlaskForm):
             )
 
     def validate_valid_to(self, field: DateField) -> None:
+        if "valid_from" not in self:
+            return
         start: date | None = self.valid_from.data
         if field.data is not None and start is not None and field.data < start:
             raise ValidationError(_l("The end date cannot be before the start date."))
@@ -185,21 +194,26 @@ class ContractForm(FlaskForm):
                 self._targets[priority] = (minutes[0], minutes[1])
         return valid
 
-    def contract_data(self) -> ContractData:
-        """Return the values of a valid form."""
-        return ContractData(
+    def contract_settings(self) -> ContractSettings:
+        """Return the settings of a valid form, which an existing contract takes."""
+        return ContractSettings(
             name=self.name.data,
-            hourly_rate=self.hourly_rate.data,
             currency=self.currency.data,
-            valid_from=self.valid_from.data,
-            valid_to=self.valid_to.data,
-            portal_time_display=PortalTimeDisplay(self.portal_time_display.data),
-            portal_shows_agent_names=self.portal_shows_agent_names.data,
             sla_business_hours=self.sla_business_hours.data,
             sla_timezone=self.sla_timezone.data,
             sla_working_days=self.sla_working_days.data,
             sla_working_hours=self.sla_working_hours.data,
             sla_targets=dict(self._targets),
+        )
+
+    def contract_data(self) -> ContractData:
+        """Return the values of a valid form for a new contract."""
+        settings = self.contract_settings()
+        return ContractData(
+            **settings.__dict__,
+            hourly_rate=self.hourly_rate.data,
+            valid_from=self.valid_from.data,
+            valid_to=self.valid_to.data,
         )
 
 

@@ -66,7 +66,9 @@ class TicketFilterForm(FlaskForm):
 class TicketForm(FlaskForm):
     """Status, priority, category, contract and SLA timestamps of one ticket.
 
-    The timestamps are typed in the admin's time zone and stored in UTC.
+    The timestamps are typed in the admin's time zone and stored in UTC. An
+    empty contract bills each entry under the customer's contract valid on
+    its work date.
     """
 
     status = SelectField(_l("Status"), choices=status_choices())
@@ -97,6 +99,7 @@ class TicketForm(FlaskForm):
         *args,
         categories: list[Category],
         contracts: list[Contract],
+        current_contract: Contract | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -106,7 +109,7 @@ class TicketForm(FlaskForm):
             for item in categories
         ]
         self.contract_id.choices = [
-            SelectChoice("", _l("No contract")),
+            SelectChoice("", _default_contract_label(current_contract)),
             *[
                 SelectChoice(str(item.id), f"{item.name} ({contract_period(item)})")
                 for item in contracts
@@ -128,6 +131,18 @@ class TicketForm(FlaskForm):
             first_response_at=self.first_response_at.data,
             resolved_at=self.resolved_at.data,
         )
+
+
+def _default_contract_label(current: Contract | None) -> str:
+    """Label the empty choice, which bills work under the contract of its date."""
+    if current is None:
+        return str(_l("Default: the contract valid on each work date (none today)"))
+    return str(
+        _l(
+            "Default: the contract valid on each work date (today %(name)s)",
+            name=current.name,
+        )
+    )
 
 
 def _category_label(category: Category, language: str) -> str:

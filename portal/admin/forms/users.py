@@ -19,6 +19,7 @@ from portal.admin.labels import ROLE_LABELS
 from portal.models import Customer, Role, Team
 from portal.services.admin.users import UserData, UserFilter
 from portal.services.approvals import TIME_LOGGING_ROLES
+from portal.services.contract_terms_admin import MAX_LEVEL_LENGTH, normalise_level
 
 MAX_REASON_LENGTH = 500
 MAX_QUERY_LENGTH = 100
@@ -97,15 +98,32 @@ class UserForm(FlaskForm):
     team_id = IdSelectField(
         _l("Team"), invalid_message=_l("Choose a team from the list.")
     )
+    level = StringField(
+        _l("Level (optional)"),
+        filters=[normalise_level],
+        validators=[
+            Length(
+                max=MAX_LEVEL_LENGTH,
+                message=_l("Enter a level of at most 40 characters."),
+            )
+        ],
+    )
     language = SelectField(_l("Language"), choices=language_choices())
     timezone = SelectField(
         _l("Time zone"), default="Europe/Rome", validate_choice=False
     )
 
     def __init__(
-        self, *args, customers: list[Customer], teams: list[Team], **kwargs
+        self,
+        *args,
+        customers: list[Customer],
+        teams: list[Team],
+        levels: list[str] | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # Suggestions for the level input, so agents of one level match its rates.
+        self.level_suggestions = levels or []
         self.role.choices = role_choices()
         self.customer_id.choices = [
             SelectChoice("", _l("None (staff)")),
@@ -136,6 +154,16 @@ class UserForm(FlaskForm):
                 )
             )
 
+    def validate_level(self, field: StringField) -> None:
+        roles = {role.value for role in TIME_LOGGING_ROLES}
+        if field.data and self.role.data not in roles:
+            raise ValidationError(
+                _l(
+                    "Only agents, approvers and admins log time, so only they have "
+                    "a level. Clear the level."
+                )
+            )
+
     def validate_team_id(self, field: IdSelectField) -> None:
         roles = {role.value for role in TIME_LOGGING_ROLES}
         if field.data is not None and self.role.data not in roles:
@@ -156,6 +184,7 @@ class UserForm(FlaskForm):
             timezone=self.timezone.data,
             customer_id=self.customer_id.data,
             team_id=self.team_id.data,
+            level=self.level.data or "",
         )
 
 

@@ -23,7 +23,15 @@ from portal.services.audit import changed_fields, record_event, snapshot
 logger = logging.getLogger(__name__)
 
 CODE_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", re.ASCII)
-ACTIVITY_FIELDS = ["code", "name_it", "name_en", "is_billable", "is_active", "position"]
+ACTIVITY_FIELDS = [
+    "code",
+    "name_it",
+    "name_en",
+    "is_billable",
+    "is_on_site",
+    "is_active",
+    "position",
+]
 CATEGORY_FIELDS = ["code", "name_it", "name_en", "is_active"]
 
 
@@ -35,6 +43,8 @@ class ActivityData:
     name_en: str
     code: str = ""
     is_billable: bool = True
+    # Work at the customer's site, which the contract's call-out fee applies to.
+    is_on_site: bool = False
     is_active: bool = True
     position: int = 0
 
@@ -79,7 +89,10 @@ def create_activity_type(actor: User, data: ActivityData) -> ActivityType:
 def update_activity_type(
     actor: User, activity: ActivityType, data: ActivityData
 ) -> ActivityType:
-    """Change an activity type's names, flags and position, and audit the changes."""
+    """Change an activity type's names, flags and position, and audit the changes.
+
+    Marking an activity on-site adds the call-out fee to work not billed yet.
+    """
     before = snapshot(activity, ACTIVITY_FIELDS)
     _apply_activity(activity, data)
     db.session.flush()
@@ -118,6 +131,7 @@ def _apply_activity(activity: ActivityType, data: ActivityData) -> None:
     activity.name_it = data.name_it
     activity.name_en = data.name_en
     activity.is_billable = data.is_billable
+    activity.is_on_site = data.is_on_site
     activity.is_active = data.is_active
     activity.position = data.position
 

@@ -1,15 +1,20 @@
-"""Contracts: rate, validity period, portal visibility and SLA calendar and targets.
+"""Contracts as admins create them, and the SLA calendar and targets they keep.
+
+Admins create a contract with its name, first hourly rate and validity period.
+After that, accounts own the validity period, the billing terms and the portal
+flags (portal.services.contract_terms_admin, portal.services.customer_view),
+and admins edit only the name, currency and SLA settings.
 
 A customer's contracts never overlap, so customer.contract_on(day) finds at
 most one; valid_to None means open-ended. The check locks the customer row
-(FOR UPDATE on PostgreSQL) so two admins cannot add overlapping contracts at
+(FOR UPDATE on PostgreSQL) so two users cannot add overlapping contracts at
 once.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +28,6 @@ from portal.models import (
     Contract,
     ContractSlaTarget,
     Customer,
-    PortalTimeDisplay,
     TicketPriority,
     User,
 )
@@ -43,14 +47,22 @@ logger = logging.getLogger(__name__)
 CURRENCIES = ("EUR",)
 # Contract.hourly_rate is NUMERIC(12, 2).
 MAX_HOURLY_RATE = Decimal("9999999999.99")
+# The columns an admin edits on an existing contract.
+SETTINGS_FIELDS = [
+    "name",
+    "currency",
+    "sla_business_hours",
+    "sla_timezone",
+    "sla_working_days",
+    "sla_working_hours",
+]
+# The columns a new contract's audit row records.
 CONTRACT_FIELDS = [
     "name",
     "hourly_rate",
     "currency",
     "valid_from",
     "valid_to",
-    "portal_time_display",
-    "portal_shows_agent_names",
     "sla_business_hours",
     "sla_timezone",
     "sla_working_days",
@@ -59,20 +71,15 @@ CONTRACT_FIELDS = [
 
 
 @dataclass(frozen=True)
-class ContractData:
-    """The values an admin sets for one contract, already parsed.
+class ContractSettings:
+    """The values an admin sets on an existing contract, already parsed.
 
     sla_targets maps a priority to its (first response, resolution) minutes;
     a priority left out has no target.
     """
 
     name: str
-    hourly_rate: Decimal
-    valid_from: date
-    valid_to: date | None = None
     currency: str = "EUR"
-    portal_time_display: PortalTimeDisplay = PortalTimeDisplay.BILLED
-    portal_shows_agent_names: bool = True
     sla_business_hours: bool = True
     sla_timezone: str = "Europe/Rome"
     sla_working_days: str = "1,2,3,4,5"
@@ -80,14 +87,27 @@ class ContractData:
     sla_targets: dict[TicketPriority, tuple[int, int]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ContractData(ContractSettings):
+    """The values of a new contract: its settings plus its first terms.
+
+    The contract starts as time and materials at hourly_rate. Accounts set the
+    other billing terms afterwards.
+    """
+
+    hourly_rate: Decimal
+    valid_from: date
+    valid_to: date | None = None
+
+
 def target_field(priority: TicketPriority, kind: str) -> str:
     """Return the audit key of one SLA target, e.g. sla_high_resolution_minutes."""
     return f"sla_{priority.value}_{kind}_minutes"
 
 
-def contract_snapshot(contract: Contract) -> dict:
+def contract_snapshot(contract: Contract, fields: list[str] = CONTRACT_FIELDS) -> dict:
     """Return the audited values of a contract, with one key per SLA target."""
-    values = snapshot(contract, CONTRACT_FIELDS)
+    values = snapshot(contract, fields)
     targets = {target.priority: target for target in contract.sla_targets}
     for priority in TicketPriority:
         target = targets.get(priority)
@@ -110,10 +130,16 @@ def get_contract(customer_id: int, contract_id: int) -> Contract | None:
 
 def create_contract(actor: User, customer: Customer, data: ContractData) -> Contract:
     """Add a contract to customer and audit it."""
+    _check_first_terms(data)
     normalised = _checked(data)
-    _check_no_overlap(customer, normalised, contract_id=None)
+    check_no_overlap(customer, data.valid_from, data.valid_to, contract_id=None)
 
-    contract = Contract(customer_id=customer.id)
+    contract = Contract(
+        customer_id=customer.id,
+        hourly_rate=data.hourly_rate,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+    )
     _apply(contract, normalised)
     db.session.add(contract)
     db.session.flush()
@@ -122,28 +148,23 @@ def create_contract(actor: User, customer: Customer, data: ContractData) -> Cont
     return contract
 
 
-def update_contract(actor: User, contract: Contract, data: ContractData) -> Contract:
-    """Change a contract and its SLA targets, and audit the changed fields.
-
-    Issued statements keep the rate they were issued with.
-    """
+def update_contract(
+    actor: User, contract: Contract, data: ContractSettings
+) -> Contract:
+    """Change a contract's name, currency and SLA settings, and audit the changes."""
     normalised = _checked(data)
-    _check_no_overlap(contract.customer, normalised, contract_id=contract.id)
 
-    before = contract_snapshot(contract)
+    before = contract_snapshot(contract, SETTINGS_FIELDS)
     _apply(contract, normalised)
     db.session.flush()
 
-    before, after = changed_fields(before, contract_snapshot(contract))
+    before, after = changed_fields(before, contract_snapshot(contract, SETTINGS_FIELDS))
     if after:
         record_event(actor, "updated", contract, before, after)
     return contract
 
 
-def _checked(data: ContractData) -> ContractData:
-    """Check the values a form cannot fully check, and return them normalised."""
-    if data.currency not in CURRENCIES:
-        raise AdminFieldError("currency", _("Choose a currency from the list."))
+def _check_first_terms(data: ContractData) -> None:
     rate = data.hourly_rate
     if rate < 0 or rate > MAX_HOURLY_RATE or rate != rate.quantize(Decimal("0.01")):
         raise AdminFieldError(
@@ -154,6 +175,12 @@ def _checked(data: ContractData) -> ContractData:
         raise AdminFieldError(
             "valid_to", _("The end date cannot be before the start date.")
         )
+
+
+def _checked(data: ContractSettings) -> ContractSettings:
+    """Check the values a form cannot fully check, and return them normalised."""
+    if data.currency not in CURRENCIES:
+        raise AdminFieldError("currency", _("Choose a currency from the list."))
     try:
         ZoneInfo(data.sla_timezone)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -164,7 +191,7 @@ def _checked(data: ContractData) -> ContractData:
     return _with_normalised_calendar(data)
 
 
-def _with_normalised_calendar(data: ContractData) -> ContractData:
+def _with_normalised_calendar(data: ContractSettings) -> ContractSettings:
     try:
         days = format_working_days(parse_working_days(data.sla_working_days))
     except SlaFormatError as error:
@@ -174,8 +201,7 @@ def _with_normalised_calendar(data: ContractData) -> ContractData:
     except SlaFormatError as error:
         raise AdminFieldError("sla_working_hours", error.message) from error
 
-    values = {**data.__dict__, "sla_working_days": days, "sla_working_hours": hours}
-    return ContractData(**values)
+    return replace(data, sla_working_days=days, sla_working_hours=hours)
 
 
 def _check_targets(targets: dict[TicketPriority, tuple[int, int]]) -> None:
@@ -188,19 +214,27 @@ def _check_targets(targets: dict[TicketPriority, tuple[int, int]]) -> None:
                 )
 
 
-def _check_no_overlap(
-    customer: Customer, data: ContractData, contract_id: int | None
+def check_no_overlap(
+    customer: Customer,
+    valid_from: date,
+    valid_to: date | None,
+    contract_id: int | None,
 ) -> None:
+    """Raise AdminFieldError on valid_from when the period overlaps another contract.
+
+    contract_id is the contract being changed, which cannot overlap itself.
+    The customer row stays locked until the transaction ends.
+    """
     db.session.execute(
         sa.select(Customer.id).where(Customer.id == customer.id).with_for_update()
     )
     query = sa.select(Contract).where(Contract.customer_id == customer.id)
     if contract_id is not None:
         query = query.where(Contract.id != contract_id)
-    if data.valid_to is not None:
-        query = query.where(Contract.valid_from <= data.valid_to)
+    if valid_to is not None:
+        query = query.where(Contract.valid_from <= valid_to)
     query = query.where(
-        sa.or_(Contract.valid_to.is_(None), Contract.valid_to >= data.valid_from)
+        sa.or_(Contract.valid_to.is_(None), Contract.valid_to >= valid_from)
     )
     other = db.session.scalars(query.order_by(Contract.valid_from).limit(1)).first()
     if other is None:
@@ -208,8 +242,8 @@ def _check_no_overlap(
 
     logger.info(
         "contract period %s-%s of customer %s overlaps contract %s",
-        data.valid_from,
-        data.valid_to,
+        valid_from,
+        valid_to,
         customer.id,
         other.id,
     )
@@ -236,14 +270,9 @@ def contract_period(contract: Contract) -> str:
     )
 
 
-def _apply(contract: Contract, data: ContractData) -> None:
+def _apply(contract: Contract, data: ContractSettings) -> None:
     contract.name = data.name
-    contract.hourly_rate = data.hourly_rate
     contract.currency = data.currency
-    contract.valid_from = data.valid_from
-    contract.valid_to = data.valid_to
-    contract.portal_time_display = data.portal_time_display
-    contract.portal_shows_agent_names = data.portal_shows_agent_names
     contract.sla_business_hours = data.sla_business_hours
     contract.sla_timezone = data.sla_timezone
     contract.sla_working_days = data.sla_working_days

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,17 +16,22 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
+from portal.i18n import format_day
 from portal.models import (
     Category,
     Contract,
+    EntryStatus,
     Ticket,
     TicketPriority,
     TicketStatus,
+    TimeEntry,
     User,
 )
 from portal.models.types import utcnow
 from portal.services.admin import PAGE_SIZE, AdminFieldError, like_pattern
+from portal.services.admin.contracts import contract_period
 from portal.services.audit import changed_fields, record_event, snapshot
+from portal.services.ticket_status import record_status_change
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +121,7 @@ def update_ticket(actor: User, ticket: Ticket, data: TicketData) -> Ticket:
     _check_timestamps(data)
 
     before = snapshot(ticket, TICKET_FIELDS)
-    ticket.status = data.status
+    record_status_change(ticket, data.status, actor, utcnow())
     ticket.priority = data.priority
     ticket.category_id = data.category_id
     ticket.contract_id = data.contract_id
@@ -140,13 +145,50 @@ def _check_category(ticket: Ticket, category_id: int) -> None:
 
 
 def _check_contract(ticket: Ticket, contract_id: int | None) -> None:
-    if contract_id is None:
+    """Reject another customer's contract, or one missing unbilled work of the ticket.
+
+    A ticket's own contract bills all its work whatever the work date, so a
+    contract whose period leaves out work not billed yet would bill that work
+    under terms that were not in force.
+    """
+    if contract_id is None or contract_id == ticket.contract_id:
         return
     contract = db.session.get(Contract, contract_id)
     if contract is None or contract.customer_id != ticket.customer_id:
         raise AdminFieldError(
             "contract_id", _("Choose one of this customer's contracts.")
         )
+    outside = _unbilled_work_outside(ticket, contract)
+    if outside is not None:
+        raise AdminFieldError(
+            "contract_id",
+            _(
+                "The ticket has work not billed yet dated %(day)s, outside this "
+                "contract's period (%(period)s). Choose a contract that covers it, "
+                "or the default.",
+                day=format_day(outside),
+                period=contract_period(contract),
+            ),
+        )
+
+
+def _unbilled_work_outside(ticket: Ticket, contract: Contract) -> date | None:
+    """Return the earliest date of unbilled work on the ticket outside the period."""
+    outside = TimeEntry.work_date < contract.valid_from
+    if contract.valid_to is not None:
+        outside = sa.or_(outside, TimeEntry.work_date > contract.valid_to)
+    query = sa.select(sa.func.min(TimeEntry.work_date)).where(
+        TimeEntry.ticket_id == ticket.id,
+        TimeEntry.statement_id.is_(None),
+        TimeEntry.status != EntryStatus.REJECTED,
+        outside,
+    )
+    return db.session.scalar(query)
+
+
+def current_contract(ticket: Ticket, today: date) -> Contract | None:
+    """Return the customer's contract valid today, which a ticket without one uses."""
+    return ticket.customer.contract_on(today)
 
 
 def _check_timestamps(data: TicketData) -> None:

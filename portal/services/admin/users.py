@@ -26,6 +26,7 @@ from portal.models.types import utcnow
 from portal.services.admin import PAGE_SIZE, AdminFieldError, like_pattern
 from portal.services.approvals import TIME_LOGGING_ROLES
 from portal.services.audit import changed_fields, record_event, snapshot
+from portal.services.contract_terms_admin import MAX_LEVEL_LENGTH, normalise_level
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ USER_FIELDS = [
     "role",
     "customer_id",
     "team_id",
+    "level",
     "language",
     "timezone",
     "is_active",
@@ -56,6 +58,8 @@ class UserData:
     timezone: str
     customer_id: int | None = None
     team_id: int | None = None
+    # The agent level that contract rates may depend on, e.g. "senior".
+    level: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ def _check_user_data(data: UserData, user: User | None) -> None:
         raise AdminFieldError("language", _("Choose Italian or English."))
     _check_customer(data)
     _check_team(data)
+    _check_level(data)
 
 
 def _check_email_free(email: str, user_id: int | None) -> None:
@@ -254,6 +259,20 @@ def _check_team(data: UserData) -> None:
         )
     if db.session.get(Team, data.team_id) is None:
         raise AdminFieldError("team_id", _("Choose a team from the list."))
+
+
+def _check_level(data: UserData) -> None:
+    level = normalise_level(data.level)
+    if level and data.role not in TIME_LOGGING_ROLES:
+        raise AdminFieldError(
+            "level",
+            _(
+                "Only agents, approvers and admins log time, so only they have a "
+                "level. Clear the level."
+            ),
+        )
+    if len(level) > MAX_LEVEL_LENGTH:
+        raise AdminFieldError("level", _("Enter a level of at most 40 characters."))
 
 
 def _check_approver_role(user: User, role: Role) -> None:
@@ -329,5 +348,6 @@ def _apply(user: User, data: UserData) -> None:
         # Only portal users administer their colleagues.
         user.is_customer_admin = False
     user.team_id = data.team_id
+    user.level = normalise_level(data.level)
     user.language = data.language
     user.timezone = data.timezone

@@ -12,16 +12,22 @@ from portal.services.billing_rules.after_hours import (
 )
 from portal.services.billing_rules.errors import BillingRuleError
 from portal.services.billing_rules.lines import (
+    CallOut,
     ContractTerms,
     LabourLine,
     Material,
     Mileage,
+    Resource,
     ResourceKind,
     ResourceLine,
     StatementDraft,
     build_lines,
 )
-from portal.services.billing_rules.money import hours_from_minutes, line_amount
+from portal.services.billing_rules.money import (
+    hours_from_minutes,
+    line_amount,
+    percent_of,
+)
 from portal.services.billing_rules.prepaid import (
     ALERT_THRESHOLDS,
     Consumption,
@@ -43,14 +49,23 @@ from portal.services.billing_rules.rounding import (
     billed_minutes,
     distribute_minutes,
 )
+from portal.services.billing_rules.totals import (
+    Allowance,
+    StatementTotals,
+    monthly_allowance,
+    statement_totals,
+    vat_amount,
+)
 
 __all__ = [
     "ALERT_THRESHOLDS",
     "ALLOWED_INCREMENTS",
     "AfterHoursMultipliers",
+    "Allowance",
     "Band",
     "BillableEntry",
     "BillingRuleError",
+    "CallOut",
     "Consumption",
     "ContractTerms",
     "Draw",
@@ -63,12 +78,14 @@ __all__ = [
     "PrepaidPackage",
     "Rate",
     "RateCard",
+    "Resource",
     "ResourceKind",
     "ResourceLine",
     "RoundingDirection",
     "RoundingRule",
     "RoundingScope",
     "StatementDraft",
+    "StatementTotals",
     "allocate_billed_minutes",
     "band_for",
     "billed_minutes",
@@ -77,5 +94,9 @@ __all__ = [
     "distribute_minutes",
     "hours_from_minutes",
     "line_amount",
+    "monthly_allowance",
     "overage_amount",
+    "percent_of",
+    "statement_totals",
+    "vat_amount",
 ]

@@ -26,6 +26,8 @@ class BillingRuleError(ValueError):
     NO_HOLIDAY_CALENDAR = "no_holiday_calendar"
     NO_KM_RATE = "no_km_rate"
     NO_OVERAGE_RATE = "no_overage_rate"
+    NO_CALL_OUT_FEE = "no_call_out_fee"
+    NO_FEE_OVERAGE_RATE = "no_fee_overage_rate"
 
     def __init__(self, code: str, **params: str) -> None:
         super().__init__(f"{code}: {params!r}")
@@ -52,6 +54,18 @@ class BillingRuleError(ValueError):
                 "Kilometres were logged on ticket %(ticket)s, but the contract "
                 "has no rate per kilometre.",
                 ticket=params["ticket"],
+            )
+        if self.code == self.NO_CALL_OUT_FEE:
+            return _(
+                "A call-out was logged on ticket %(ticket)s, but the contract "
+                "has no call-out fee.",
+                ticket=params["ticket"],
+            )
+        if self.code == self.NO_FEE_OVERAGE_RATE:
+            return _(
+                "%(minutes)s minutes exceed the hours included in the monthly "
+                "fee, but the contract has no overage rate.",
+                minutes=params["minutes"],
             )
         return _(
             "%(minutes)s minutes exceed the prepaid packages, but the contract "

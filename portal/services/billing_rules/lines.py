@@ -37,7 +37,8 @@ class ContractTerms:
 
     call_out_fee is charged once per ticket and day with billable on-site
     work, that is a non-zero entry whose activity code is in
-    on_site_activities. None means the contract charges no call-out fee.
+    on_site_activities, unless a CallOut resource of that ticket and day
+    replaces it. None means the contract charges no automatic call-out fee.
     overage_rate is the hourly rate for minutes beyond the prepaid packages,
     see prepaid.overage_amount.
     """
@@ -85,6 +86,27 @@ class Material:
     def __post_init__(self) -> None:
         require_decimal(self.quantity, f"quantity of {self.description}", positive=True)
         require_decimal(self.unit_price, f"unit_price of {self.description}")
+
+
+@dataclass(frozen=True)
+class CallOut:
+    """Call-out visits an agent logged for a ticket on one day.
+
+    They replace the automatic call-out of that ticket and day, so the day is
+    charged these visits and never one more.
+    """
+
+    ticket_key: str
+    work_date: date
+    visits: Decimal = Decimal(1)
+
+    def __post_init__(self) -> None:
+        require_decimal(
+            self.visits, f"call-out visits on ticket {self.ticket_key}", positive=True
+        )
+
+
+Resource = Mileage | Material | CallOut
 
 
 class ResourceKind(enum.StrEnum):
@@ -156,7 +178,7 @@ def build_lines(
     contract: ContractTerms,
     *,
     is_holiday: HolidayCalendar | None = None,
-    resources: Iterable[Mileage | Material] = (),
+    resources: Iterable[Resource] = (),
 ) -> StatementDraft:
     """Round, rate and price the entries and resources into statement lines.
 
@@ -165,12 +187,19 @@ def build_lines(
     than 1, because pricing holidays as working days would undercharge.
     """
     entries = tuple(entries)
+    resources = tuple(resources)
     calendar = _holiday_calendar(contract.after_hours, is_holiday)
     billings = allocate_billed_minutes(entries, contract.rounding)
 
     labour_lines = _labour_lines(entries, billings, contract, calendar)
+    logged_visits = {
+        (resource.ticket_key, resource.work_date)
+        for resource in resources
+        if isinstance(resource, CallOut)
+    }
     resource_lines = sorted(
-        _call_out_lines(entries, contract) + _resource_lines(resources, contract),
+        _call_out_lines(entries, contract, logged_visits)
+        + _resource_lines(resources, contract),
         key=_resource_sort_key,
     )
     return StatementDraft(
@@ -239,8 +268,11 @@ def _labour_line(
 
 
 def _call_out_lines(
-    entries: tuple[BillableEntry, ...], contract: ContractTerms
+    entries: tuple[BillableEntry, ...],
+    contract: ContractTerms,
+    logged_visits: set[tuple[str, date]],
 ) -> list[ResourceLine]:
+    """Return the automatic call-outs, skipping days with a logged CallOut."""
     if contract.call_out_fee is None:
         return []
 
@@ -250,7 +282,7 @@ def _call_out_lines(
         if entry.is_billable
         and entry.raw_minutes > 0
         and entry.activity_code in contract.on_site_activities
-    }
+    } - logged_visits
     return [
         ResourceLine(
             kind=ResourceKind.CALL_OUT,
@@ -270,7 +302,7 @@ ResourceKey = tuple[ResourceKind, str, date, str, Decimal]
 
 
 def _resource_lines(
-    resources: Iterable[Mileage | Material], contract: ContractTerms
+    resources: Iterable[Resource], contract: ContractTerms
 ) -> list[ResourceLine]:
     quantities: dict[ResourceKey, Decimal] = defaultdict(Decimal)
     for resource in resources:
@@ -295,8 +327,22 @@ def _resource_lines(
 
 
 def _resource_key(
-    resource: Mileage | Material, contract: ContractTerms
+    resource: Resource, contract: ContractTerms
 ) -> tuple[ResourceKey, Decimal]:
+    if isinstance(resource, CallOut):
+        if contract.call_out_fee is None:
+            raise BillingRuleError(
+                BillingRuleError.NO_CALL_OUT_FEE, ticket=resource.ticket_key
+            )
+        key = (
+            ResourceKind.CALL_OUT,
+            resource.ticket_key,
+            resource.work_date,
+            "",
+            contract.call_out_fee,
+        )
+        return key, resource.visits
+
     if isinstance(resource, Material):
         key = (
             ResourceKind.MATERIAL,

@@ -95,3 +95,15 @@ def line_amount(
 def hours_from_minutes(minutes: int) -> Decimal:
     """Return minutes as decimal hours with two places, rounded half-up."""
     return round_ratio_to_cents(Decimal(minutes), 60)
+
+
+def percent_of(amount: Decimal, rate_percent: Decimal) -> Decimal:
+    """Return amount x rate_percent / 100, rounded half-up to the cent.
+
+    amount may be negative: halves round away from zero, so a credit and a
+    debit of the same size get a percentage of the same size.
+    """
+    with localcontext(_EXACT):
+        numerator = abs(amount) * rate_percent
+    magnitude = round_ratio_to_cents(numerator, 100)
+    return -magnitude if amount < 0 else magnitude
