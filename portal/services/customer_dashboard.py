@@ -8,9 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Customer, EntryStatus, Ticket, TicketStatus, TimeEntry
+from portal.services.billing_terms import billed_minutes_by_entry
 from portal.services.prepaid import ContractBalance, contract_balance, prepaid_contracts
 from portal.services.sla_evidence import SlaEvidence, monthly_evidence
 from portal.services.statements import (
@@ -75,9 +77,14 @@ def build_dashboard(customer: Customer, today: date) -> Dashboard:
 
 
 def approved_minutes(customer_id: int, month: date) -> int:
-    """Sum the customer's approved billable minutes with a work date in month."""
+    """Sum the billed minutes of the customer's approved work dated in month.
+
+    Billed, not worked: the contract's rounding applies, as on the portal's
+    ticket pages and statements. A ticket's day never spans two months, so
+    rounding per ticket and day sees all of a day's entries here.
+    """
     query = (
-        sa.select(sa.func.coalesce(sa.func.sum(TimeEntry.minutes), 0))
+        sa.select(TimeEntry)
         .join(Ticket, Ticket.id == TimeEntry.ticket_id)
         .where(
             Ticket.customer_id == customer_id,
@@ -85,8 +92,14 @@ def approved_minutes(customer_id: int, month: date) -> int:
             TimeEntry.is_billable.is_(True),
             TimeEntry.work_date.between(month, month_end(month)),
         )
+        .options(
+            joinedload(TimeEntry.ticket).joinedload(Ticket.contract),
+            joinedload(TimeEntry.agent),
+            joinedload(TimeEntry.activity_type),
+        )
     )
-    return int(db.session.scalar(query) or 0)
+    entries = list(db.session.scalars(query).unique())
+    return sum(billed_minutes_by_entry(entries).values())
 
 
 def open_ticket_count(customer_id: int) -> int:

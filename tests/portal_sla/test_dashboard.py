@@ -40,6 +40,17 @@ def test_hours_this_and_last_month(customer_client, sla_world):
     assert_clean(html, sla_world, "/portal/dashboard")
 
 
+def test_hours_are_billed_minutes(customer_client, sla_world):
+    contract = sla_world.customer_a.contracts[0]
+    contract.rounding_increment = 30
+    db.session.commit()
+
+    html = customer_client.get("/portal/dashboard").get_data(as_text=True)
+
+    # December: 90 stays 90 and 45 rounds up to 60 under 30-minute rounding.
+    assert "Hours in December 2026 2:30" in _section(html, "hours-this-month")
+
+
 def test_open_ticket_count_links_to_list(customer_client, sla_world):
     html = customer_client.get("/portal/dashboard").get_data(as_text=True)
 
