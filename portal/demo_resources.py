@@ -2,9 +2,10 @@
 
 add_demo_resources() runs after the demo time entries are flushed. It reads
 the approved on-site entries of the last two months and logs, for some of
-those visits, the kilometres driven and a call-out, plus a couple of
-materials, all approved by whoever approved the visit's time. A fixed random
-seed and ordered queries make every run on the same data build the same rows.
+those visits, the kilometres driven and, where the contract charges one, a
+call-out, plus a couple of materials, all approved by whoever approved the
+visit's time. A fixed random seed and ordered queries make every run on the
+same data build the same rows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import ActivityType, EntryStatus, ResourceEntry, TimeEntry
+from portal.services import billing_terms
 from portal.services.billing_rules.lines import ResourceKind
 
 SEED = 20261204
@@ -56,7 +58,7 @@ def add_demo_resources(today: date) -> list[ResourceEntry]:
     for index, visit in enumerate(chosen):
         route, km = rng.choice(ROUTES)
         resources.append(_resource_for(visit, ResourceKind.MILEAGE, km, route))
-        if index % 2 == 0:
+        if index % 2 == 0 and _charges_call_outs(visit):
             resources.append(_resource_for(visit, ResourceKind.CALL_OUT, "1", ""))
     for visit, (description, quantity, price) in zip(
         chosen[1::5], MATERIALS, strict=False
@@ -89,6 +91,16 @@ def _on_site_visits(today: date) -> list[TimeEntry]:
     for entry in db.session.scalars(query):
         visits.setdefault((entry.ticket_id, entry.agent_id, entry.work_date), entry)
     return list(visits.values())
+
+
+def _charges_call_outs(visit: TimeEntry) -> bool:
+    """Tell whether the contract billing the visit has a call-out fee.
+
+    A logged call-out on a contract without a fee blocks the month's
+    statement, so the demo logs call-outs only where they can be billed.
+    """
+    contract = billing_terms.entry_contract(visit.ticket, visit.work_date)
+    return contract is not None and contract.call_out_fee is not None
 
 
 def _resource_for(

@@ -25,6 +25,7 @@ from portal.services.contract_terms_admin import (
     BILLING_MODEL_LABELS,
     CENT,
     MAX_LEVEL_LENGTH,
+    MAX_MINIMUM_MINUTES,
     MULTIPLIER_FIELDS,
     ROUNDING_DIRECTION_LABELS,
     ROUNDING_SCOPE_LABELS,
@@ -32,9 +33,10 @@ from portal.services.contract_terms_admin import (
     TermsData,
     normalise_level,
 )
-from portal.services.durations import DurationError, parse_duration
 
 BABEL_LOCALES = {"it": "it_IT", "en": "en_GB"}
+# The same wording as the service's check of the saved value.
+_MINIMUM_MESSAGE = _l("Enter a minimum charge from 0 to 480 minutes (8 hours).")
 # Hours as "40", "37,5", "37.5", "37:30", "40h" or "40 ore".
 _HOURS_CLOCK = re.compile(r"^(?P<hours>\d{1,4}):(?P<minutes>\d{2})$", re.ASCII)
 _HOURS_DECIMAL = re.compile(
@@ -122,21 +124,24 @@ class IncludedHoursField(StringField):
 
 
 class MinutesField(StringField):
-    """A duration typed as agents type them (30, 0:30, 1h), in whole minutes.
+    """A whole number of minutes from 0 to MAX_MINIMUM_MINUTES; empty means 0.
 
-    Empty or 0 means none, so data is 0.
+    Only digits are accepted: "1,5" or "2h" would be read as hours elsewhere,
+    but this field is labelled in minutes, so such input is rejected.
     """
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = (valuelist[0] if valuelist else "").strip()
-        if text in ("", "0"):
+        if not text:
             self.data = 0
             return
         self.data = None
-        try:
-            self.data = parse_duration(text)
-        except DurationError as error:
-            raise ValueError(error.message()) from error
+        if not text.isdigit() or not text.isascii():
+            raise ValueError(_MINIMUM_MESSAGE)
+        minutes = int(text)
+        if minutes > MAX_MINIMUM_MINUTES:
+            raise ValueError(_MINIMUM_MESSAGE)
+        self.data = minutes
 
     def _value(self) -> str:
         if self.raw_data:

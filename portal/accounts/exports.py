@@ -113,8 +113,18 @@ class StatementExportForm(_FormatMixin, FlaskForm):
         self.statement = statement
 
     def validate_part(self, field: SelectField) -> None:
+        # An XLSX export contains every table as a sheet, so it needs no choice.
+        if self.format.data != ExportFormat.CSV.value:
+            return
         if field.data not in StatementPart.ALL:
             raise ValidationError(_l("Choose items, detail lines or totals."))
+
+    @property
+    def chosen_part(self) -> str:
+        """The CSV table to send. XLSX ignores it, so it defaults to the items."""
+        if self.part.data in StatementPart.ALL:
+            return self.part.data
+        return StatementPart.ITEMS
 
 
 @bp.get("/exports")
@@ -153,7 +163,7 @@ def export_statement_by_number():
     form = StatementExportForm(formdata=request.args, prefix=STATEMENT_PREFIX)
     if not form.validate():
         return _render_exports(status=422, statement_form=form)
-    return _send_statement(form.statement, form.export_format, form.part.data)
+    return _send_statement(form.statement, form.export_format, form.chosen_part)
 
 
 @bp.get("/exports/statements/<int:statement_id>")

@@ -60,7 +60,8 @@ class PackageForm(FlaskForm):
             hours=format_hmm(package.minutes_bought),
             purchase_date=package.purchase_date,
             expiry_date=package.expiry_date,
-            price=format_decimal(package.price, format="#,##0.00", locale=locale),
+            # Without grouping, like every other amount input (1200,50).
+            price=format_decimal(package.price, format="0.00", locale=locale),
         )
 
     def price_example(self) -> str:

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from portal.accounts import bp
+from portal.admin.labels import language_label
 from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.i18n import current_language
@@ -42,6 +43,7 @@ def _statement_page_helpers() -> dict:
         "resource_quantity": resource_quantity,
         "pdf_poll_seconds": POLL_SECONDS,
         "has_endpoint": _has_endpoint,
+        "language_label": language_label,
     }
 
 

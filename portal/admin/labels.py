@@ -123,6 +123,11 @@ FIELD_LABELS = {
 }
 
 
+def language_label(code: str) -> str:
+    """Return the name of a document language, or the code itself if it is unknown."""
+    return LANGUAGE_LABELS.get(code, code)
+
+
 def role_label(role: Role) -> str:
     return str(ROLE_LABELS[role])
 

@@ -106,6 +106,10 @@ class ResourceForm(FlaskForm):
                 raise ValidationError(
                     _l("Enter the quantity with at most two decimals.")
                 ) from None
+            if error.is_negative:
+                raise ValidationError(
+                    _l("The quantity must be greater than zero.")
+                ) from None
             raise ValidationError(
                 _l("Enter the quantity as a number, for example 12,5 or 12.5.")
             ) from None
@@ -121,6 +125,10 @@ class ResourceForm(FlaskForm):
             if error.too_many_decimals:
                 raise ValidationError(
                     _l("Enter the unit price with at most two decimals.")
+                ) from None
+            if error.is_negative:
+                raise ValidationError(
+                    _l("The unit price cannot be negative.")
                 ) from None
             raise ValidationError(
                 _l("Enter the unit price as a number, for example 4,50 or 4.50.")

@@ -34,7 +34,6 @@ from portal.models import (
     TimeEntry,
     User,
 )
-from portal.models.billing import StatementStatus
 from portal.portal import bp
 from portal.portal.forms import (
     PRIORITY_LABELS,
@@ -94,12 +93,10 @@ def _customer_ticket_or_404(key: str) -> Ticket:
 def _customer_statement_or_404(
     statement_id: int, options: Sequence[ORMOption] = ()
 ) -> Statement:
-    # A void statement no longer bills anything, so the portal hides it.
+    # Void statements are included, because they keep their number. The pages
+    # mark them void, and downloads return the copy marked ANNULLATO / VOID.
     return _customer_object_or_404(
-        Statement,
-        Statement.id == statement_id,
-        Statement.status == StatementStatus.ISSUED,
-        options=options,
+        Statement, Statement.id == statement_id, options=options
     )
 
 
@@ -110,7 +107,15 @@ def _portal_template_helpers() -> dict[str, Any]:
         "priority_labels": PRIORITY_LABELS,
         "local_date": _local_date,
         "period_label": _period_label,
+        "pdf_ready": _pdf_ready,
     }
+
+
+def _pdf_ready(statement: Statement) -> bool:
+    """Tell whether the document a download sends is stored yet."""
+    if statement.is_void:
+        return bool(statement.void_pdf_sha256)
+    return bool(statement.pdf_sha256)
 
 
 def _local_date(moment: datetime | None) -> str:
@@ -235,19 +240,21 @@ def _visible_entry_rows(ticket_id: int) -> Sequence[Row[Any]]:
 
 @bp.get("/statements")
 def statements():
-    """List the customer's issued statements, newest period first."""
-    statement = (
-        _customer_select(Statement)
-        .where(Statement.status == StatementStatus.ISSUED)
-        .order_by(Statement.period_start.desc(), Statement.id.desc())
+    """List the customer's statements, void ones included, newest period first."""
+    statement = _customer_select(Statement).order_by(
+        Statement.period_start.desc(), Statement.id.desc()
     )
-    issued = db.session.scalars(statement).all()
-    return render_template("portal/statements.html", statements=issued)
+    listed = db.session.scalars(statement).all()
+    return render_template("portal/statements.html", statements=listed)
 
 
 @bp.get("/statements/<int:statement_id>/pdf")
 def statement_pdf(statement_id: int):
-    """Send the PDF stored by the render job, byte for byte; 409 until then."""
+    """Send the stored document byte for byte, or 409 while it is not rendered.
+
+    pdf_jobs.stored_pdf picks the document. That is the issued PDF, or for a
+    void statement the copy marked ANNULLATO / VOID, never the PDF as issued.
+    """
     statement = _customer_statement_or_404(statement_id)
     stored = pdf_jobs.stored_pdf(statement)
     _check_pdf_digest(statement, stored)
@@ -258,13 +265,23 @@ def statement_pdf(statement_id: int):
         as_attachment=True,
         download_name=statement_filename(statement),
         etag=stored.sha256,
-        last_modified=statement.issued_at,
+        last_modified=_document_date(statement),
     )
     response.cache_control.private = True
     logger.info(
-        "portal: statement %s PDF sent to user %s", statement.id, current_user.id
+        "portal: statement %s %s sent to user %s",
+        statement.id,
+        "void copy" if statement.is_void else "PDF",
+        current_user.id,
     )
     return response
+
+
+def _document_date(statement: Statement) -> datetime:
+    """Return when the downloaded document was made, the void's time for a void copy."""
+    if statement.is_void and statement.voided_at is not None:
+        return statement.voided_at
+    return statement.issued_at
 
 
 def _check_pdf_digest(statement: Statement, stored: pdf_jobs.StoredPdf) -> None:

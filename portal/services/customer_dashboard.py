@@ -118,7 +118,9 @@ def running_total(customer: Customer, month: date) -> RunningTotal | None:
     cannot be priced, e.g. work that no contract covers.
     """
     try:
-        preview = build_preview(customer, month)
+        # NOTE: an earlier prepaid month not yet issued does not block the
+        # estimate, but it draws the packages before that month's work does.
+        preview = build_preview(customer, month, check_billing_order=False)
     except StatementBlockedError as error:
         logger.info(
             "dashboard of customer %s: %s cannot be priced, no running total: %s",

@@ -56,6 +56,19 @@ MAX_AMOUNT = Decimal("9999999999.99")
 _CENT = Decimal("0.01")
 # Digits with at most one decimal separator, either "," or ".".
 _DECIMAL_TEXT = re.compile(r"^(\d+)(?:[.,](\d*))?$", re.ASCII)
+# A minus sign before such a number, to name the error of a negative value.
+_NEGATIVE_TEXT = re.compile(r"^-\d+(?:[.,]\d*)?$", re.ASCII)
+
+# The largest quantity of one entry per kind and the largest unit price.
+# They catch typing errors (an extra zero or a misplaced separator) long
+# before the column limit, so such values are rejected instead of billed.
+# NOTE: the limits are a business choice with no contract field behind them.
+MAX_QUANTITY = {
+    ResourceKind.MILEAGE: Decimal(5000),
+    ResourceKind.MATERIAL: Decimal(100000),
+    ResourceKind.CALL_OUT: Decimal(10),
+}
+MAX_UNIT_PRICE = Decimal(1000000)
 
 KIND_LABELS = {
     ResourceKind.MILEAGE: _l("Kilometres"),
@@ -143,11 +156,18 @@ def quantity_label(
 
 
 class DecimalInputError(ValueError):
-    """A typed number that is not a non-negative amount with two decimals at most."""
+    """A typed number that is not a non-negative amount with two decimals at most.
 
-    def __init__(self, text: str, too_many_decimals: bool = False) -> None:
+    is_negative is true for a number with a minus sign, so forms can say the
+    value must be positive instead of asking for a number.
+    """
+
+    def __init__(
+        self, text: str, too_many_decimals: bool = False, is_negative: bool = False
+    ) -> None:
         super().__init__(f"invalid decimal input {text[:40]!r}")
         self.too_many_decimals = too_many_decimals
+        self.is_negative = is_negative
 
 
 def parse_decimal_input(text: str) -> Decimal:
@@ -161,7 +181,8 @@ def parse_decimal_input(text: str) -> Decimal:
     cleaned = text.strip().replace(" ", "")
     match = _DECIMAL_TEXT.match(cleaned)
     if match is None:
-        raise DecimalInputError(text)
+        is_negative = _NEGATIVE_TEXT.match(cleaned) is not None
+        raise DecimalInputError(text, is_negative=is_negative)
     whole, decimals = match.group(1), match.group(2) or ""
     if len(decimals) > DECIMAL_PLACES:
         raise DecimalInputError(text, too_many_decimals=True)
@@ -207,6 +228,21 @@ def _check_quantity(kind: ResourceKind, quantity: Decimal) -> None:
         raise EntryDataError(
             "quantity", _("Enter the call-outs as a whole number of visits.")
         )
+    if kind in MAX_QUANTITY and quantity > MAX_QUANTITY[kind]:
+        raise EntryDataError("quantity", _quantity_limit_message(kind))
+
+
+def _quantity_limit_message(kind: ResourceKind) -> str:
+    limit = format_number(MAX_QUANTITY[kind])
+    if kind == ResourceKind.MILEAGE:
+        return _(
+            "One entry can have at most %(max)s km. Check the number, or log a "
+            "longer trip as several entries.",
+            max=limit,
+        )
+    if kind == ResourceKind.CALL_OUT:
+        return _("One entry can have at most %(max)s call-out visits.", max=limit)
+    return _("One entry can have at most %(max)s units of material.", max=limit)
 
 
 def _check_unit_price(kind: ResourceKind, unit_price: Decimal | None) -> None:
@@ -216,12 +252,13 @@ def _check_unit_price(kind: ResourceKind, unit_price: Decimal | None) -> None:
         raise EntryDataError("unit_price", _("Enter the unit price of the material."))
     if unit_price < 0:
         raise EntryDataError("unit_price", _("The unit price cannot be negative."))
-    if unit_price > MAX_AMOUNT:
+    # The maximum first: quantize() fails on numbers beyond Decimal's precision.
+    if unit_price > MAX_UNIT_PRICE:
         raise EntryDataError(
             "unit_price",
             _(
                 "The unit price can be at most %(max)s.",
-                max=format_number(MAX_AMOUNT),
+                max=format_number(MAX_UNIT_PRICE),
             ),
         )
     if unit_price != unit_price.quantize(_CENT):

@@ -18,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_day_names
+from babel.lists import format_list
 from babel.numbers import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,8 +30,12 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Contract, Customer, Ticket, TicketPriority, TicketStatus
 from portal.models.types import utcnow
-from portal.services.admin.sla_formats import parse_working_days, parse_working_hours
-from portal.services.calendar import WorkingCalendar
+from portal.services.admin.sla_formats import (
+    SlaFormatError,
+    parse_working_days,
+    parse_working_hours,
+)
+from portal.services.calendar import MIDNIGHT, WorkingCalendar
 from portal.services.sla import (
     Pause,
     PriorityCompliance,
@@ -351,7 +356,57 @@ def template_helpers(language: str, zone: ZoneInfo) -> dict[str, Any]:
         "sla_priority_labels": PRIORITY_LABELS,
         "local_time": local_time,
         "percentage": lambda value: format_percentage(value, language),
+        "working_days_text": lambda text: format_working_days_text(text, locale),
+        "working_hours_text": format_working_hours_text,
     }
+
+
+def format_working_days_text(text: str, locale: str) -> str:
+    """Name the weekdays of a stored "1,2,3,4,5" text in the locale's language.
+
+    A run of three or more consecutive days becomes a range such as
+    "lunedì–venerdì", and the parts are joined as a list ("Monday and
+    Wednesday"). An unreadable text is returned as stored.
+    """
+    try:
+        days = parse_working_days(text)
+    except SlaFormatError:
+        return text
+    names = get_day_names("wide", locale=locale)
+    parts = []
+    for run in _consecutive_runs(days):
+        # Babel numbers weekdays from 0 (Monday), ISO from 1 (Monday).
+        first, last = names[run[0] - 1], names[run[-1] - 1]
+        if len(run) >= 3:
+            parts.append(f"{first}–{last}")
+        else:
+            parts.extend(names[day - 1] for day in run)
+    return format_list(parts, locale=locale)
+
+
+def format_working_hours_text(text: str) -> str:
+    """Write a stored "09:00-13:00,14:00-18:00" text as "09:00–13:00, 14:00–18:00".
+
+    An end at midnight is written 24:00. An unreadable text is returned as stored.
+    """
+    try:
+        intervals = parse_working_hours(text)
+    except SlaFormatError:
+        return text
+    return ", ".join(
+        f"{start:%H:%M}–{'24:00' if end == MIDNIGHT else f'{end:%H:%M}'}"
+        for start, end in intervals
+    )
+
+
+def _consecutive_runs(days: tuple[int, ...]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
 
 
 def format_percentage(value: Decimal | None, language: str) -> str:

@@ -28,6 +28,7 @@ from portal.models import (
 )
 from portal.services.statements import (
     AlreadyVoidError,
+    EarlierMonthUnbilledError,
     issue_statement,
     void_statement,
 )
@@ -203,24 +204,34 @@ def test_concurrent_months_share_package_once(
                 time.sleep(HOLD_SECONDS)
                 db.session.commit()
                 outcomes[name] = "issued"
+            except EarlierMonthUnbilledError:
+                db.session.rollback()
+                outcomes[name] = "refused"
             finally:
                 db.session.remove()
 
     threads = [
-        threading.Thread(target=issue_month, args=(month, index))
-        for index, month in enumerate((date(2026, 10, 1), NOVEMBER))
+        threading.Thread(target=issue_month, args=(month, name))
+        for name, month in (("october", date(2026, 10, 1)), ("november", NOVEMBER))
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
 
-    assert sorted(outcomes.values()) == ["issued", "issued"]
+    # November waits for the customer lock. It is refused when it takes the
+    # lock first, because October's prepaid work is still unbilled then.
+    assert outcomes["october"] == "issued"
+    assert outcomes["november"] in {"issued", "refused"}
     drawn = db.session.scalar(sa.select(sa.func.sum(PackageDraw.minutes)))
-    assert drawn == 60
     overage = db.session.scalars(
         sa.select(StatementItem.billed_minutes).where(
             StatementItem.kind == ItemKind.OVERAGE
         )
     ).all()
-    assert overage == [30]
+    if outcomes["november"] == "issued":
+        assert drawn == 60
+        assert overage == [30]
+    else:
+        assert drawn == 45
+        assert overage == []

@@ -1,4 +1,7 @@
-"""Statement list and PDF download: own issued statements, stored bytes only."""
+"""Statement list and PDF download: own statements, stored bytes only.
+
+Void statements are listed marked void, and download their void copy.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from portal.extensions import db
+from portal.models.billing import StatementStatus
 
 
 def test_list_shows_own_issued_statements(customer_client, world):
@@ -31,10 +35,21 @@ def test_list_hides_other_customer(customer_client, world):
     assert f"/portal/statements/{world.statement_b.id}/pdf" not in html
 
 
-def test_list_hides_void_statements(customer_client, world):
-    html = customer_client.get("/portal/statements").get_data(as_text=True)
+def test_list_marks_void_statements(customer_client, world):
+    void = world.void_statement_a
+    void.voided_at = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
+    void.void_reason = "Periodo sbagliato"
+    db.session.commit()
 
-    assert world.void_statement_a.number not in html
+    html = customer_client.get("/portal/statements").get_data(as_text=True)
+    row_start = html.rindex("<tr", 0, html.index(f">{void.number}</a>"))
+    row = html[row_start : html.index("</tr>", row_start)]
+
+    assert 'data-void="true"' in row
+    assert "Void" in row
+    # 23:30 UTC on 20 November is 21 November in Rome.
+    assert "Voided on 21/11/2026" in row
+    assert "Reason: Periodo sbagliato" in row
 
 
 def test_list_hides_hourly_rate(customer_client, world):
@@ -169,10 +184,54 @@ def test_pdf_with_wrong_digest_not_sent(customer_client, world, make_statement):
     assert "tampered" not in html
 
 
-def test_pdf_of_void_statement_404(customer_client, world):
+def test_pdf_of_void_statement_sends_void_copy(customer_client, world):
+    void = world.void_statement_a
+    void.void_pdf = b"%PDF-1.7 ANNULLATO / VOID copy"
+    void.void_pdf_sha256 = hashlib.sha256(void.void_pdf).hexdigest()
+    db.session.commit()
+
+    response = customer_client.get(f"/portal/statements/{void.id}/pdf")
+
+    assert response.status_code == 200
+    assert response.get_data() == b"%PDF-1.7 ANNULLATO / VOID copy"
+    assert response.headers["ETag"] == f'"{void.void_pdf_sha256}"'
+
+
+def test_pdf_of_void_statement_without_copy_409(customer_client, world):
     response = customer_client.get(
         f"/portal/statements/{world.void_statement_a.id}/pdf"
     )
 
-    assert response.status_code == 404
+    # The PDF as issued is never sent once the statement is void.
+    assert response.status_code == 409
     assert b"VOID-PDF-MARKER" not in response.get_data()
+
+
+def test_void_copy_with_wrong_digest_not_sent(customer_client, world):
+    void = world.void_statement_a
+    void.void_pdf = b"%PDF-1.7 tampered void copy"
+    void.void_pdf_sha256 = "0" * 64
+    db.session.commit()
+
+    response = customer_client.get(f"/portal/statements/{void.id}/pdf")
+
+    assert response.status_code == 500
+    assert b"tampered" not in response.get_data()
+
+
+def test_void_statement_of_other_customer_404(customer_client, world, make_statement):
+    void_b = make_statement(
+        world.customer_b,
+        "2026-0778",
+        pdf=b"%PDF-1.7 BETA-VOID-MARKER",
+        status=StatementStatus.VOID,
+    )
+
+    page = customer_client.get(f"/portal/statements/{void_b.id}")
+    pdf = customer_client.get(f"/portal/statements/{void_b.id}/pdf")
+    listed = customer_client.get("/portal/statements").get_data(as_text=True)
+
+    assert page.status_code == 404
+    assert pdf.status_code == 404
+    assert b"BETA-VOID-MARKER" not in pdf.get_data()
+    assert "2026-0778" not in listed

@@ -199,17 +199,33 @@ def test_statement_page_shows_frozen_lines(customer_client, sla_world):
 
 
 def test_statement_page_other_customer_404(customer_client, sla_world):
-    for statement in (sla_world.statement_b, sla_world.void_statement_a):
-        page = customer_client.get(f"/portal/statements/{statement.id}")
-        accept = customer_client.post(f"/portal/statements/{statement.id}/accept")
-        dispute = customer_client.post(
-            f"/portal/statements/{statement.id}/dispute", data={"comment": "No"}
-        )
-        assert page.status_code == 404
-        assert accept.status_code == 404
-        assert dispute.status_code == 404
-        assert_clean(page.get_data(as_text=True), sla_world, "404 page")
-    assert _steps(sla_world.statement_b.id) == []
+    statement = sla_world.statement_b
+    page = customer_client.get(f"/portal/statements/{statement.id}")
+    accept = customer_client.post(f"/portal/statements/{statement.id}/accept")
+    dispute = customer_client.post(
+        f"/portal/statements/{statement.id}/dispute", data={"comment": "No"}
+    )
+    assert page.status_code == 404
+    assert accept.status_code == 404
+    assert dispute.status_code == 404
+    assert_clean(page.get_data(as_text=True), sla_world, "404 page")
+    assert _steps(statement.id) == []
+
+
+def test_void_statement_page_offers_no_step(customer_client, sla_world):
+    statement = sla_world.void_statement_a
+    page = customer_client.get(f"/portal/statements/{statement.id}")
+    accept = customer_client.post(f"/portal/statements/{statement.id}/accept")
+    dispute = customer_client.post(
+        f"/portal/statements/{statement.id}/dispute", data={"comment": "No"}
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Accept statement" not in html
+    assert accept.status_code == 409
+    assert dispute.status_code == 409
+    assert_clean(html, sla_world, "void statement page")
+    assert _steps(statement.id) == []
 
 
 def test_accept_plain_post_redirects(customer_client, sla_world):

@@ -400,3 +400,29 @@ def test_customer_cannot_export(client, login_as, priced_statement):
     response = client.get(f"/accounts/exports/statements/{priced_statement.id}")
 
     assert response.status_code == 403
+
+
+def test_statement_xlsx_by_number_without_part(client, login_as, priced_statement):
+    login_as(Role.ACCOUNTS)
+
+    response = client.get(
+        "/accounts/exports/statement?statement-number=2026/0007&statement-format=xlsx",
+        headers=ENGLISH,
+    )
+
+    assert response.status_code == 200
+    assert "statement-2026-0007.xlsx" in response.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["Items", "Lines", "Totals"]
+
+
+def test_statement_csv_by_number_needs_part(client, login_as, priced_statement):
+    login_as(Role.ACCOUNTS)
+
+    response = client.get(
+        "/accounts/exports/statement?statement-number=2026/0007&statement-format=csv",
+        headers=ENGLISH,
+    )
+
+    assert response.status_code == 422
+    assert "Choose items, detail lines or totals." in response.get_data(as_text=True)

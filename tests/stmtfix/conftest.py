@@ -40,7 +40,7 @@ OCTOBER = date(2026, 10, 1)
 NOVEMBER = date(2026, 11, 1)
 OCTOBER_ISSUED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 NOVEMBER_ISSUED_AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-# The test client sends no language, so service messages come in English.
+# Service messages are compared in English, whatever the default language is.
 ENGLISH = {"Accept-Language": "en"}
 
 AGENT_NAME = "Luca Bianchi"
@@ -86,9 +86,19 @@ def vat_settings(app: Flask) -> Iterator[None]:
 def bill_customer(
     make_customer, make_user, make_ticket, make_entry, vat_settings, in_request
 ) -> Callable[..., BilledCustomer]:
-    """Build and bill a customer; shows_agent_names sets both contracts' flag."""
+    """Build and bill a customer.
 
-    def factory(language: str = "it", shows_agent_names: bool = True):
+    shows_agent_names sets portal_shows_agent_names on both contracts, unless
+    prepaid_shows_agent_names sets the prepaid contract's own.
+    """
+
+    def factory(
+        language: str = "it",
+        shows_agent_names: bool = True,
+        prepaid_shows_agent_names: bool | None = None,
+    ) -> BilledCustomer:
+        if prepaid_shows_agent_names is None:
+            prepaid_shows_agent_names = shows_agent_names
         customer = make_customer(name="Officine Martini Srl", language=language)
         accountant = make_user(Role.ACCOUNTS, name=ACCOUNTS_NAME, email=ACCOUNTS_EMAIL)
         agent = make_user(Role.AGENT, name=AGENT_NAME, email=AGENT_EMAIL)
@@ -99,7 +109,7 @@ def bill_customer(
         time_and_materials.rounding_increment = 15
         time_and_materials.rate_per_km = Decimal("0.45")
         time_and_materials.portal_shows_agent_names = shows_agent_names
-        prepaid = _prepaid_contract(customer, shows_agent_names)
+        prepaid = _prepaid_contract(customer, prepaid_shows_agent_names)
 
         repairs = make_ticket(customer, key="MAR-101", title="Stampante bloccata")
         network = make_ticket(customer, key="MAR-102", title="Rete lenta")

@@ -138,7 +138,7 @@ def test_page_shows_detail_lines(client, bill_customer, sign_in):
     assert AGENT_NAME in lines
     # The mileage line and its quantity.
     assert "Sede del cliente" in lines
-    assert ">35<" in lines
+    assert ">35 km<" in lines
 
 
 def test_page_hides_internal_data(client, bill_customer, sign_in):
@@ -164,10 +164,13 @@ def test_page_in_italian(client, bill_customer, make_user, sign_in):
     html = _page(client, billed.november)
 
     assert _cell(html, "statement-total") == "110,72\xa0€"
-    assert "Rettifica" in html or "Corregge" in html
+    assert "Rettifica del rendiconto 2026/0001" in html
+    assert "lavorato 1:10, fatturato 1:30" in html
 
 
-def test_other_customer_statement_404(client, bill_customer, make_customer, make_user, sign_in):
+def test_other_customer_statement_404(
+    client, bill_customer, make_customer, make_user, sign_in
+):
     billed = bill_customer()
     sign_in(make_user(Role.CUSTOMER, customer=make_customer()))
 

@@ -234,7 +234,7 @@ REJECTED = [
     (
         {"minimum_minutes": "mezz'ora"},
         "minimum_minutes",
-        '"mezz\'ora" is not a duration.',
+        "Enter a minimum charge from 0 to 480 minutes (8 hours).",
     ),
     (
         {"minimum_minutes": "9h"},

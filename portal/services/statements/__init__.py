@@ -21,6 +21,7 @@ from portal.services.statements.detail import (
     summarize,
 )
 from portal.services.statements.errors import (
+    EarlierMonthUnbilledError,
     NoContractError,
     PendingWorkError,
     PricingError,
@@ -68,6 +69,7 @@ __all__ = [
     "Bill",
     "ContractBill",
     "DetailLine",
+    "EarlierMonthUnbilledError",
     "NoContractError",
     "PackageMovement",
     "PendingWorkError",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from portal.errors import DomainError
 from portal.i18n import format_day
 from portal.models import Customer
+from portal.services.statements.periods import month_label
 
 
 class StatementBlockedError(DomainError):
@@ -48,6 +49,29 @@ class PricingError(StatementBlockedError):
         )
         super().__init__(message)
         self.contract_name = contract_name
+
+
+class EarlierMonthUnbilledError(StatementBlockedError):
+    """Raised when a prepaid contract has unbilled work in an earlier month.
+
+    Packages are drawn oldest first in work-date order. Billing a later month
+    first would draw the older packages for it and leave the earlier work to
+    newer packages, or to overage when those were bought after it.
+    """
+
+    def __init__(self, contract_name: str, earliest_month: date) -> None:
+        locale = get_locale()
+        language = locale.language if locale is not None else "en"
+        message = _(
+            "Contract %(contract)s: issue %(month)s first, because prepaid hours "
+            "are drawn in date order and that month still has approved work "
+            "not yet billed.",
+            contract=contract_name,
+            month=month_label(earliest_month, language),
+        )
+        super().__init__(message)
+        self.contract_name = contract_name
+        self.earliest_month = earliest_month
 
 
 class PendingWorkError(DomainError):

@@ -9,8 +9,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.i18n import format_hmm
-from portal.models import BillingModel, ItemKind
+from portal.models import BillingModel, Contract, ItemKind
 from portal.services.billing_rules.after_hours import Band
+from portal.services.customer_view import agent_label, visibility_of
 from portal.services.statements.periods import month_label
 
 # Labels copied into statements are in the statement's language, while
@@ -67,3 +68,15 @@ def fee_description(month: date, included_minutes: int, language: str) -> str:
             month=month_label(month, language),
             time=format_hmm(included_minutes),
         )
+
+
+def customer_agent_name(
+    contract: Contract | None, agent_name: str, language: str
+) -> str:
+    """Return the agent's name as the contract lets the customer see it.
+
+    A contract with portal_shows_agent_names false gets "The support team" in
+    language instead, the label the customer's portal shows for its work.
+    """
+    with _locale(language):
+        return agent_label(visibility_of(contract), agent_name)

@@ -72,9 +72,15 @@ class StatementPreview:
         return summarize(self.pricing.lines)
 
 
-def price_for_statement(selection: Selection) -> Pricing:
+def price_for_statement(
+    selection: Selection, *, check_billing_order: bool = True
+) -> Pricing:
     """Price the selection with labels in the customer's language."""
-    return price_selection(selection, selection.customer.language)
+    return price_selection(
+        selection,
+        selection.customer.language,
+        check_billing_order=check_billing_order,
+    )
 
 
 def statement_fingerprint(selection: Selection, pricing: Pricing) -> str:
@@ -112,14 +118,18 @@ def statements_for_period(customer: Customer, month: date) -> list[Statement]:
     return list(db.session.scalars(query))
 
 
-def build_preview(customer: Customer, month: date) -> StatementPreview:
+def build_preview(
+    customer: Customer, month: date, *, check_billing_order: bool = True
+) -> StatementPreview:
     """Price what a statement for customer and month would bill, without saving.
 
-    Raise StatementBlockedError when work has no contract or cannot be priced.
+    Raise StatementBlockedError when work has no contract or cannot be priced,
+    or, with check_billing_order, when a prepaid contract has unbilled work
+    in an earlier month. An estimate that issues nothing may skip that check.
     """
     month = month.replace(day=1)
     selection = load_selection(customer, month)
-    pricing = price_for_statement(selection)
+    pricing = price_for_statement(selection, check_billing_order=check_billing_order)
     return StatementPreview(
         customer=customer,
         month=month,

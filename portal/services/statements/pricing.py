@@ -23,7 +23,9 @@ from portal.models import (
     Contract,
     ItemKind,
     ResourceEntry,
+    Ticket,
     TimeEntry,
+    User,
 )
 from portal.services import billing_rules as rules
 from portal.services import billing_terms
@@ -31,11 +33,16 @@ from portal.services.billing_rules.after_hours import Band
 from portal.services.statements.billing_models import model_items
 from portal.services.statements.detail import DetailLine
 from portal.services.statements.errors import (
+    EarlierMonthUnbilledError,
     NoContractError,
     PricingError,
     StatementBlockedError,
 )
-from portal.services.statements.labels import describe_bands, kind_labels
+from portal.services.statements.labels import (
+    customer_agent_name,
+    describe_bands,
+    kind_labels,
+)
 from portal.services.statements.periods import month_end
 from portal.services.statements.priced import (
     ONE,
@@ -45,7 +52,7 @@ from portal.services.statements.priced import (
     Pricing,
     vat_settings,
 )
-from portal.services.statements.selection import Selection
+from portal.services.statements.selection import Selection, earliest_unbilled_month
 
 logger = logging.getLogger(__name__)
 
@@ -59,18 +66,26 @@ class _ContractWork:
     resources: list[ResourceEntry] = field(default_factory=list)
 
 
-def price_selection(selection: Selection, language: str) -> Pricing:
+def price_selection(
+    selection: Selection, language: str, *, check_billing_order: bool = True
+) -> Pricing:
     """Price the selection, with labels in language, the statement's language.
 
     Raise StatementBlockedError, with a message for accounts, when work has
-    no contract or a contract's terms cannot price it.
+    no contract or a contract's terms cannot price it. With
+    check_billing_order, a prepaid contract with unbilled work in an earlier
+    month raises EarlierMonthUnbilledError too.
     """
     groups = _group_by_contract(selection)
     bills: list[ContractBill] = []
     billed_by_entry: dict[int, int] = {}
+    call_out_lines: list[DetailLine] = []
     for work in groups:
-        bill, billed = _price_contract(work, selection, language)
+        if check_billing_order and work.contract.billing_model == BillingModel.PREPAID:
+            _check_earlier_months_billed(work.contract, selection)
+        bill, billed, call_outs = _price_contract(work, selection, language)
         billed_by_entry.update(billed)
+        call_out_lines += call_outs
         # A monthly fee already billed this month, with no new work, adds nothing.
         if bill.items:
             bills.append(bill)
@@ -85,7 +100,9 @@ def price_selection(selection: Selection, language: str) -> Pricing:
         currency=_currency(selection, bills),
         contracts=tuple(bills),
         adjustments=adjustments,
-        lines=tuple(_detail_lines(selection, billed_by_entry, language)),
+        lines=tuple(
+            _detail_lines(selection, billed_by_entry, call_out_lines, language)
+        ),
         vat=vat,
         totals=rules.statement_totals(amounts, vat.rate),
     )
@@ -134,8 +151,12 @@ def _valid_in_month(contract: Contract, month: date) -> bool:
 
 def _price_contract(
     work: _ContractWork, selection: Selection, language: str
-) -> tuple[ContractBill, dict[int, int]]:
-    """Price one contract's work into its bill and each entry's billed minutes."""
+) -> tuple[ContractBill, dict[int, int], list[DetailLine]]:
+    """Price one contract's work into its bill.
+
+    Also return each entry's billed minutes and a detail line for each
+    automatic call-out, which has no resource entry to copy.
+    """
     contract = work.contract
     try:
         draft = rules.build_lines(
@@ -180,7 +201,69 @@ def _price_contract(
         draws=draws,
     )
     billed = {billing.entry_id: billing.billed_minutes for billing in draft.entries}
-    return bill, billed
+    call_outs = _automatic_call_out_lines(work, draft, language)
+    return bill, billed, call_outs
+
+
+def _automatic_call_out_lines(
+    work: _ContractWork, draft: rules.StatementDraft, language: str
+) -> list[DetailLine]:
+    """Return a detail line per call-out the engine added for on-site work.
+
+    A call-out line whose ticket and day have a logged call-out resource
+    comes from that resource, which has its own detail line. The agent is
+    the one of the first on-site entry logged for that ticket and day.
+    """
+    logged = {
+        (resource.ticket.key, resource.work_date)
+        for resource in work.resources
+        if resource.kind == rules.ResourceKind.CALL_OUT
+    }
+    on_site = [entry for entry in work.entries if entry.activity_type.is_on_site]
+    first_visit: dict[tuple[str, date], TimeEntry] = {}
+    for entry in sorted(on_site, key=lambda entry: entry.id):
+        first_visit.setdefault((entry.ticket.key, entry.work_date), entry)
+
+    lines = []
+    label = kind_labels(language)[ItemKind.CALL_OUT]
+    for line in draft.resource_lines:
+        visit = (line.ticket_key, line.work_date)
+        if line.kind != rules.ResourceKind.CALL_OUT or visit in logged:
+            continue
+        entry = first_visit[visit]
+        lines.append(
+            DetailLine(
+                kind=ItemKind.CALL_OUT,
+                time_entry_id=None,
+                resource_entry_id=None,
+                ticket_key=entry.ticket.key,
+                ticket_title=entry.ticket.title,
+                work_date=line.work_date,
+                agent_name=customer_agent_name(
+                    work.contract, entry.agent.name, language
+                ),
+                activity=label,
+                description="",
+                minutes=0,
+                raw_minutes=0,
+                quantity=line.quantity,
+            )
+        )
+    return lines
+
+
+def _check_earlier_months_billed(contract: Contract, selection: Selection) -> None:
+    """Raise EarlierMonthUnbilledError when earlier prepaid work is still unbilled."""
+    earliest = earliest_unbilled_month(selection.customer, selection.month, contract)
+    if earliest is not None:
+        logger.info(
+            "customer %s: contract %s has unbilled work in %s, before %s",
+            selection.customer.id,
+            contract.id,
+            earliest.isoformat(),
+            selection.month.isoformat(),
+        )
+        raise EarlierMonthUnbilledError(contract.name, earliest)
 
 
 def _engine_resource(resource: ResourceEntry) -> rules.Resource:
@@ -277,10 +360,23 @@ def _currency(selection: Selection, bills: Iterable[ContractBill]) -> str:
 
 
 def _detail_lines(
-    selection: Selection, billed: dict[int, int], language: str
+    selection: Selection,
+    billed: dict[int, int],
+    call_outs: list[DetailLine],
+    language: str,
 ) -> list[DetailLine]:
-    """Return one detail line per billed entry and resource, ticket by ticket."""
+    """Return one detail line per billed entry, resource and automatic call-out.
+
+    Lines go ticket by ticket. Each line freezes the agent's name only where
+    the contract billing it shows names to the customer, and "The support
+    team" elsewhere.
+    """
     labels = kind_labels(language)
+
+    def agent_name(ticket: Ticket, work_date: date, agent: User) -> str:
+        contract = billing_terms.entry_contract(ticket, work_date)
+        return customer_agent_name(contract, agent.name, language)
+
     lines = [
         DetailLine(
             kind=ItemKind.LABOUR,
@@ -289,7 +385,7 @@ def _detail_lines(
             ticket_key=entry.ticket.key,
             ticket_title=entry.ticket.title,
             work_date=entry.work_date,
-            agent_name=entry.agent.name,
+            agent_name=agent_name(entry.ticket, entry.work_date, entry.agent),
             activity=entry.activity_type.label(language),
             description=entry.description,
             minutes=billed.get(entry.id, 0),
@@ -305,7 +401,7 @@ def _detail_lines(
             ticket_key=resource.ticket.key,
             ticket_title=resource.ticket.title,
             work_date=resource.work_date,
-            agent_name=resource.agent.name,
+            agent_name=agent_name(resource.ticket, resource.work_date, resource.agent),
             activity=labels[ItemKind(resource.kind.value)],
             description=resource.description,
             minutes=0,
@@ -314,12 +410,13 @@ def _detail_lines(
         )
         for resource in selection.resources
     ]
+    lines += call_outs
     # Time before resources within a ticket, each by date and id.
     return sorted(
         lines,
         key=lambda line: (
             line.ticket_key,
-            line.resource_entry_id is not None,
+            line.kind != ItemKind.LABOUR,
             line.work_date,
             line.time_entry_id or line.resource_entry_id or 0,
         ),

@@ -18,12 +18,14 @@ from portal.extensions import db
 from portal.models import (
     ActivityType,
     Adjustment,
+    Contract,
     Customer,
     EntryStatus,
     ResourceEntry,
     Ticket,
     TimeEntry,
 )
+from portal.services import billing_terms
 from portal.services.statements.periods import month_end
 
 
@@ -176,6 +178,39 @@ def load_open_adjustments(
     if lock:
         query = query.with_for_update(of=Adjustment)
     return list(db.session.scalars(query).unique())
+
+
+def earliest_unbilled_month(
+    customer: Customer, month: date, contract: Contract
+) -> date | None:
+    """Return the first month before month with unbilled work on contract, or None.
+
+    The work counted is approved, billable time entries without a statement,
+    so entries of a voided statement count again. Prepaid packages are drawn
+    in work-date order, so that earlier work must be billed first.
+    """
+    query = (
+        sa.select(TimeEntry)
+        .join(Ticket, TimeEntry.ticket_id == Ticket.id)
+        .join(ActivityType, TimeEntry.activity_type_id == ActivityType.id)
+        .where(
+            Ticket.customer_id == customer.id,
+            TimeEntry.is_billable.is_(True),
+            ActivityType.is_billable.is_(True),
+            TimeEntry.status == EntryStatus.APPROVED,
+            TimeEntry.statement_id.is_(None),
+            TimeEntry.work_date < month.replace(day=1),
+        )
+        .options(joinedload(TimeEntry.ticket))
+        .order_by(TimeEntry.work_date, TimeEntry.id)
+    )
+    # The contract comes from each entry's ticket and date, which SQL cannot
+    # tell, so the entries are read oldest first until one belongs to it.
+    for entry in db.session.scalars(query).unique():
+        entry_contract = billing_terms.entry_contract(entry.ticket, entry.work_date)
+        if entry_contract is not None and entry_contract.id == contract.id:
+            return entry.work_date.replace(day=1)
+    return None
 
 
 def load_pending_work(customer: Customer, month: date) -> PendingWork:
