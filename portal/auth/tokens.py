@@ -61,8 +61,9 @@ def forgot_password():
     minutes = int(PASSWORD_RESET_LIFETIME.total_seconds() // 60)
     flash(
         _(
-            "If an active account uses this address, we have sent it a link to "
-            "choose a new password. The link expires in %(minutes)d minutes.",
+            "If an active account uses this address, a link to choose a new "
+            "password is on its way to it. The link expires in %(minutes)d "
+            "minutes.",
             minutes=minutes,
         ),
         "success",
