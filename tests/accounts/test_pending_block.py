@@ -264,3 +264,30 @@ def test_htmx_issue_without_reason_returns_fragment(
     assert "<html" not in html
     assert 'id="new-statement"' in html
     assert "waiting for approval" in html.split('id="override_reason-errors"')[1]
+
+
+def test_pending_after_issue_asks_no_reason(
+    client, login_as, month_of_work, make_entry, agent, accountant, in_request
+):
+    _submitted_entry(month_of_work, make_entry, agent)
+    issue_statement(
+        accountant,
+        month_of_work.customer,
+        NOVEMBER,
+        issued_at=ISSUED_AT,
+        pending_override_reason=OVERRIDE,
+    )
+    db.session.commit()
+    login_as(Role.ACCOUNTS)
+
+    html = client.get(
+        f"/accounts/statements/new?customer_id={month_of_work.customer.id}"
+        "&month=2026-11",
+        headers=ENGLISH,
+    ).get_data(as_text=True)
+
+    warning = html.split('id="pending-warning"')[1].split("</p>")[0]
+    assert 'id="nothing-to-bill"' in html
+    assert "Once approved, it can be billed on a new statement." in warning
+    assert "give a reason below" not in warning
+    assert 'name="override_reason"' not in html
