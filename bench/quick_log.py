@@ -132,9 +132,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--warmups", type=int, default=3, help="untimed posts per client first"
     )
-    # Sync workers spend most of a post on the CPU, so more workers than cores
-    # share the cores and lengthen every post: on 2 cores, 4 workers gave 3 to
-    # 4 times the median server time of 2 workers (see bench/README.md).
+    # Sync workers spend most of a post on the CPU, so extra workers only
+    # share the cores. On 2 cores, 4 workers gave 3 to 4 times the median
+    # server time of 2 workers (measured, see bench/README.md).
     parser.add_argument(
         "--workers",
         type=int,

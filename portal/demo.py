@@ -766,7 +766,7 @@ def _add_prepaid_packages(
     last month, so the statements up to then use it up. The second, bought at
     the start of last month, is sized so that last month's statement leaves it
     at most 87% used, near the 90% alert that this month's work then crosses.
-    Only approved billable work counts, as on statements. Each package holds
+    Only approved billable work counts, as on statements. Each package contains
     at least PACKAGE_MIN_HOURS.
     """
     contract = company.customers[PREPAID_CUSTOMER].contracts[0]

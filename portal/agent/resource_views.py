@@ -212,7 +212,7 @@ def _resource_or_404(resource_id: int) -> ResourceEntry:
     """Return the resource, or 404 when it is missing or another agent's.
 
     Agents see only their own resources on the ticket page, so another agent's
-    resource gets the same answer as a missing one.
+    resource gets the same 404 as a missing one.
     """
     resource = resource_service.find_resource(resource_id)
     if resource is None or resource.agent_id != current_user.id:

@@ -31,7 +31,7 @@ class StatementStatus(enum.StrEnum):
 
 
 class PdfStatus(enum.StrEnum):
-    """Where a statement's PDF is: rendered in the background after issue or void."""
+    """State of a statement's PDF, rendered in the background after issue or void."""
 
     PENDING = "pending"
     RENDERING = "rendering"
@@ -40,7 +40,7 @@ class PdfStatus(enum.StrEnum):
 
 
 class ItemKind(enum.StrEnum):
-    """What a priced statement item charges."""
+    """Kind of charge of a priced statement item."""
 
     # Billed time of one ticket, activity, rate and multiplier.
     LABOUR = "labour"

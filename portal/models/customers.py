@@ -27,7 +27,7 @@ class PortalTimeDisplay(enum.StrEnum):
 
 
 class BillingModel(enum.StrEnum):
-    """How a contract's time is charged."""
+    """Billing model of a contract: how its time is charged."""
 
     # Every billed hour at the rates of the contract.
     TIME_AND_MATERIALS = "time_and_materials"

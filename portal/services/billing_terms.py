@@ -1,8 +1,8 @@
-"""A contract's billing terms as the billing engine sees them, and billed minutes.
+"""Contract billing terms in the billing engine's types, and billed minutes.
 
 Every screen, PDF and export that shows billed time takes it from
 billed_minutes_by_entry, so the figures agree everywhere. The engine itself,
-portal.services.billing_rules, knows nothing of the database.
+portal.services.billing_rules, does not read the database.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def approved_minutes(customer_id: int, month: date) -> int:
 
     Billed, not worked: the contract's rounding applies, as on the portal's
     ticket pages and statements. A ticket's day never spans two months, so
-    rounding per ticket and day sees all of a day's entries here.
+    rounding per ticket and day reads all of a day's entries here.
     """
     query = (
         sa.select(TimeEntry)

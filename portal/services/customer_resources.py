@@ -1,4 +1,4 @@
-"""What a customer sees of the resources logged on their tickets.
+"""Resources logged on a customer's tickets, as the portal shows them.
 
 Only approved, billable resources are shown, and only these columns: the
 kind, the date, the quantity with its unit and the description. Internal
@@ -39,7 +39,7 @@ CUSTOMER_VISIBLE_RESOURCE = (
 
 @dataclass(frozen=True)
 class PortalResource:
-    """One resource in a ticket's log as the customer sees it."""
+    """One resource in a ticket's log, as the portal shows it."""
 
     work_date: date
     kind: ResourceKind

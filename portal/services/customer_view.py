@@ -214,7 +214,7 @@ def _total(parts: Iterable[TimeFigures]) -> TimeFigures:
 
 @dataclass(frozen=True)
 class PortalLogEntry:
-    """One line of a ticket's log as the customer sees it.
+    """One line of a ticket's log, as the portal shows it.
 
     shows_worked_time comes from the entry's contract: when it is false, the
     page shows billed_minutes only.

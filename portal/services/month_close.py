@@ -96,7 +96,7 @@ def check_month_open(
         )
         return
     logger.info(
-        "user %s refused: entry dated %s is in a closed month",
+        "change by user %s rejected: entry dated %s is in a closed month",
         actor.id,
         day.isoformat(),
     )

@@ -2,7 +2,7 @@
 
 The rules are those of time entries (portal.services.approvals). An approver
 decides only the resources of agents in the teams they approve (admins decide
-any), nobody decides their own, and a resource on an issued statement no longer
+any), no user decides their own, and a resource on an issued statement no longer
 changes. Decisions lock the rows (SELECT ... FOR UPDATE on PostgreSQL) before
 they check them, so of two approvers deciding one resource at once, the second
 reads the first decision and gets 409 "Already approved by ...".
@@ -259,7 +259,7 @@ def _lock_many(resource_ids: list[int]) -> list[ResourceEntry]:
 
 
 def _flush_decision(resource: ResourceEntry) -> None:
-    """Write the decision, or raise 409 naming whoever decided it meanwhile."""
+    """Write the decision, or raise 409 naming the user who decided it meanwhile."""
     resource_id = resource.id
     try:
         db.session.flush()

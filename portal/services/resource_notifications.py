@@ -2,8 +2,8 @@
 
 They are Notification rows like those about time entries
 (portal.services.notifications), with kinds of their own. The payload keeps
-the values, never a rendered text, so each reader sees the message in their
-own language; notifications.describe() hands these kinds to describe() here.
+the values, never a rendered text, so each reader gets the message in their
+own language. notifications.describe() passes these kinds to describe() here.
 """
 
 from __future__ import annotations
